@@ -1,0 +1,64 @@
+import cors from 'cors';
+import express, { type Express } from 'express';
+import * as OpenApiValidator from 'express-openapi-validator';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { v7 as uuidv7 } from 'uuid';
+import type { Config } from './config';
+import type { Db } from './db/knex';
+import { bearerAuthHandler } from './http/auth';
+import { problemHandler } from './http/error-handler';
+import { contractGate, operationRouter } from './http/router';
+import { loadSpec } from './http/spec';
+import { createLogger } from './logger';
+import { createHandlers, createServices } from './modules';
+
+export interface AppDependencies {
+  config: Config;
+  db: Db;
+  logger?: Logger;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the HTTP application; it does not listen, so tests drive it with supertest. */
+export function createApp({ config, db, logger = createLogger(config) }: AppDependencies): Express {
+  const spec = loadSpec();
+  const services = createServices(db, config);
+  const app = express();
+
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('query parser', 'simple');
+  // ETags are versions of editable resources (If-Match), not body hashes.
+  app.set('etag', false);
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : uuidv7();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+    }),
+  );
+  app.use(helmet());
+  app.use(cors({ origin: [...config.corsOrigins], exposedHeaders: ['ETag', 'X-Request-Id', 'Retry-After'] }));
+  app.use(express.json({ limit: config.bodyLimitBytes }));
+  app.use(contractGate(spec));
+  app.use(
+    OpenApiValidator.middleware({
+      apiSpec: structuredClone(spec.document) as never,
+      validateRequests: { allErrors: true, allowUnknownQueryParameters: false },
+      validateResponses: config.validateResponses ? { allErrors: true } : false,
+      validateSecurity: { handlers: { bearerAuth: bearerAuthHandler(services.auth.authenticate) } },
+      validateFormats: true,
+    }),
+  );
+  app.use(operationRouter(spec, createHandlers(db, spec, services)));
+  app.use(problemHandler());
+  return app;
+}

@@ -1,0 +1,5 @@
+import { runWithDatabase } from './context';
+
+void runWithDatabase(async () => {
+  console.log('Database migrated.');
+});

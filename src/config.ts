@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export type NodeEnv = 'development' | 'test' | 'production';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  readonly nodeEnv: NodeEnv;
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: LogLevel;
+  readonly database: { readonly client: 'sqlite'; readonly sqlitePath: string } | { readonly client: 'postgresql'; readonly url: string; readonly schema?: string };
+  readonly jwt: { readonly secret: string; readonly issuer: string; readonly audience: string; readonly accessTtlSeconds: number };
+  readonly refreshTokenTtlDays: number;
+  /** scrypt cost as a power of two; 17 (N = 131072) is OWASP's recommendation. */
+  readonly passwordScryptLogN: number;
+  readonly loginThrottle: { readonly maxFailures: number; readonly windowSeconds: number };
+  readonly admin: { readonly email: string; readonly password: string } | null;
+  readonly seedDemo: boolean;
+  readonly corsOrigins: readonly string[];
+  readonly bodyLimitBytes: number;
+  readonly validateResponses: boolean;
+  readonly trustProxy: boolean;
+  readonly currency: string;
+  readonly shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and validates the environment once; every problem is reported together. */
+export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = {}): Config {
+  const problems: string[] = [];
+  const read = new EnvReader(env, problems);
+
+  const nodeEnv = read.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, 'development');
+  const production = nodeEnv === 'production';
+  const dataDir = opts.dataDir ?? path.resolve('data');
+
+  const databaseUrl = read.string('DATABASE_URL', '');
+  let database: Config['database'] = { client: 'sqlite', sqlitePath: read.string('SQLITE_PATH', path.join(dataDir, 'otomoto.sqlite')) };
+  if (databaseUrl) {
+    if (/^postgres(ql)?:\/\//.test(databaseUrl)) database = { client: 'postgresql', url: databaseUrl };
+    else problems.push('DATABASE_URL must be a postgres:// URL (leave it empty for the embedded SQLite database)');
+  }
+
+  const adminEmail = read.string('ADMIN_EMAIL', production ? '' : 'admin@otomoto.local').trim().toLowerCase();
+  const adminPassword = read.string('ADMIN_PASSWORD', production ? '' : 'otomoto-admin-demo');
+  if (Boolean(adminEmail) !== Boolean(adminPassword)) problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  if (adminPassword && (adminPassword.length < 12 || adminPassword.length > 128)) problems.push('ADMIN_PASSWORD must be 12 to 128 characters');
+
+  const config: Config = {
+    nodeEnv,
+    port: read.int('PORT', 3000, 0, 65535),
+    host: read.string('HOST', '0.0.0.0'),
+    logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'silent' : 'info'),
+    database,
+    jwt: {
+      secret: jwtSecret(read, problems, production, dataDir),
+      issuer: 'otomoto',
+      audience: 'otomoto-api',
+      accessTtlSeconds: read.int('ACCESS_TOKEN_TTL_SECONDS', 900, 60, 3600),
+    },
+    refreshTokenTtlDays: read.int('REFRESH_TOKEN_TTL_DAYS', 30, 1, 365),
+    passwordScryptLogN: read.int('PASSWORD_SCRYPT_LOG_N', 17, production ? 17 : 10, 20),
+    loginThrottle: {
+      maxFailures: read.int('LOGIN_MAX_FAILURES', 5, 1, 1000),
+      windowSeconds: read.int('LOGIN_WINDOW_SECONDS', 900, 1, 86400),
+    },
+    admin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : null,
+    seedDemo: production ? false : read.bool('SEED_DEMO', true),
+    corsOrigins: read.list('CORS_ORIGINS'),
+    bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
+    validateResponses: read.bool('VALIDATE_RESPONSES', !production),
+    trustProxy: read.bool('TRUST_PROXY', false),
+    currency: read.string('CURRENCY', 'MAD'),
+    shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 120000),
+  };
+  if (!/^[A-Z]{3}$/.test(config.currency)) problems.push('CURRENCY must be an ISO 4217 code such as MAD');
+  for (const origin of config.corsOrigins) {
+    if (!/^https?:\/\/[^/]+$/.test(origin)) problems.push(`CORS_ORIGINS: "${origin}" is not an origin like https://shop.example.ma`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+/** Production must be given a strong secret; development keeps a random one under data/ so tokens survive restarts. */
+function jwtSecret(read: EnvReader, problems: string[], production: boolean, dataDir: string): string {
+  const given = read.string('JWT_SECRET', '');
+  if (given) {
+    if (Buffer.byteLength(given) < 32) problems.push('JWT_SECRET must be at least 32 bytes');
+    return given;
+  }
+  if (production) {
+    problems.push('JWT_SECRET is required in production (at least 32 bytes)');
+    return '';
+  }
+  const file = path.join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(48).toString('base64url');
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+class EnvReader {
+  constructor(private readonly env: Env, private readonly problems: string[]) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^-?\d+$/.test(raw) || value < min || value > max) {
+      this.problems.push(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(raw.toLowerCase())) return true;
+    if (['false', '0', 'no'].includes(raw.toLowerCase())) return false;
+    this.problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+    return fallback;
+  }
+
+  list(name: string): string[] {
+    return (this.raw(name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  }
+}

@@ -1,0 +1,63 @@
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+import type { Config } from '../config';
+
+export type Db = Knex;
+
+let pgTypesConfigured = false;
+
+/**
+ * pg hands back int8 as strings and timestamptz as Date; the API promises numbers and
+ * RFC 3339 strings on both databases, so normalise once at the driver.
+ */
+function configurePgTypes(): void {
+  if (pgTypesConfigured) return;
+  pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+  pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+  pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (v) => new Date(v).toISOString());
+  pgTypesConfigured = true;
+}
+
+export function createDb(database: Config['database']): Db {
+  if (database.client === 'postgresql') {
+    configurePgTypes();
+    return knexFactory({
+      client: 'pg',
+      connection: database.url,
+      searchPath: database.schema ? [database.schema] : undefined,
+      pool: {
+        min: 0,
+        max: 10,
+        afterCreate: (conn: pg.Client, done: (err: Error | null, conn: pg.Client) => void) => {
+          conn.query("SET TIME ZONE 'UTC'", (err) => done(err ?? null, conn));
+        },
+      },
+    });
+  }
+  return knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename: database.sqlitePath },
+    useNullAsDefault: true,
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate: (conn: { pragma: (sql: string) => unknown }, done: (err: Error | null, conn: unknown) => void) => {
+        // WAL lets readers proceed during a write; FKs are off by default in SQLite.
+        conn.pragma('journal_mode = WAL');
+        conn.pragma('foreign_keys = ON');
+        conn.pragma('busy_timeout = 5000');
+        conn.pragma('synchronous = NORMAL');
+        done(null, conn);
+      },
+    },
+  });
+}
+
+export function dialectOf(db: Db): 'sqlite' | 'postgresql' {
+  return db.client.config.client === 'pg' ? 'postgresql' : 'sqlite';
+}
+
+/** Current time as stored everywhere: RFC 3339 UTC with milliseconds. */
+export function nowIso(): string {
+  return new Date().toISOString();
+}

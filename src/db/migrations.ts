@@ -1,0 +1,40 @@
+import type { Knex } from 'knex';
+import * as accounts from '../../migrations/20261124000100_accounts';
+import * as sellers from '../../migrations/20261124000200_sellers';
+import type { Db } from './knex';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/**
+ * Migrations are imported statically so they run the same under tsx, jest and a
+ * compiled build, without knex scanning the file system for .ts files.
+ */
+const migrations: Record<string, Migration> = {
+  '20261124000100_accounts': accounts,
+  '20261124000200_sellers': sellers,
+};
+
+const source: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => migrations[name] as Migration,
+};
+
+function migratorConfig(db: Db): Knex.MigratorConfig {
+  const schema = (db.client.config as { searchPath?: string[] }).searchPath?.[0];
+  return { migrationSource: source, schemaName: schema };
+}
+
+export async function migrateLatest(db: Db): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest(migratorConfig(db))) as [number, string[]];
+  return applied;
+}
+
+/** Names of migrations not yet applied; empty when the schema is current. */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const [, pending] = (await db.migrate.list(migratorConfig(db))) as [unknown[], { file?: string; name?: string }[] | string[]];
+  return pending.map((p) => (typeof p === 'string' ? p : (p.file ?? p.name ?? '')));
+}

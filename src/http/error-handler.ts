@@ -1,0 +1,86 @@
+import type { NextFunction, Request, Response } from 'express';
+import { Problem, type FieldError, type ProblemKind } from './problems';
+
+interface ValidatorError {
+  status: number;
+  message?: string;
+  errors?: { path?: string; message?: string }[];
+}
+
+interface BodyParserError {
+  type: string;
+  status?: number;
+  limit?: number;
+}
+
+const BODY_PARSER_KINDS: Record<string, ProblemKind> = {
+  'entity.parse.failed': 'malformed-json',
+  'entity.too.large': 'payload-too-large',
+  'encoding.unsupported': 'unsupported-media-type',
+  'charset.unsupported': 'unsupported-media-type',
+};
+
+const STATUS_KINDS: Record<number, ProblemKind> = {
+  400: 'validation-error',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  413: 'payload-too-large',
+  415: 'unsupported-media-type',
+};
+
+const isBodyParserError = (err: unknown): err is BodyParserError =>
+  typeof err === 'object' && err !== null && typeof (err as BodyParserError).type === 'string' && (err as BodyParserError).type in BODY_PARSER_KINDS;
+
+const isValidatorError = (err: unknown): err is ValidatorError =>
+  typeof err === 'object' && err !== null && typeof (err as ValidatorError).status === 'number' && !(err instanceof Problem);
+
+/** Validator paths look like `/body/email` or `.body.email`; clients get JSON pointers. */
+function fieldErrors(err: ValidatorError): FieldError[] {
+  return (err.errors ?? []).map((e) => ({
+    path: (e.path ?? '').replace(/^\./, '/').replace(/\./g, '/').replace(/\[(\d+)\]/g, '/$1'),
+    message: e.message ?? 'is invalid',
+  }));
+}
+
+const PUBLIC_DETAILS: Partial<Record<ProblemKind, string>> = {
+  'validation-error': 'The request does not match the API contract.',
+  'malformed-json': 'The request body is not valid JSON.',
+  unauthorized: 'A valid bearer access token is required.',
+  'payload-too-large': 'The request body is too large.',
+  'unsupported-media-type': 'Send the request body as application/json.',
+};
+
+/** Turns whatever was thrown into a Problem, never letting internals (stack, SQL, paths) through. */
+function toProblem(err: unknown): Problem | null {
+  if (err instanceof Problem) return err;
+  if (isBodyParserError(err)) {
+    const kind = BODY_PARSER_KINDS[err.type] as ProblemKind;
+    return new Problem(kind, PUBLIC_DETAILS[kind] ?? kind);
+  }
+  if (isValidatorError(err)) {
+    const kind = STATUS_KINDS[err.status];
+    if (!kind) return null;
+    if (kind === 'validation-error') return new Problem(kind, PUBLIC_DETAILS[kind] as string, { errors: fieldErrors(err) });
+    // Security handler messages are ours and safe to show; other validator messages echo the spec.
+    const detail = kind === 'unauthorized' || kind === 'forbidden' ? (err.message ?? kind) : (PUBLIC_DETAILS[kind] ?? err.message ?? kind);
+    return new Problem(kind, detail);
+  }
+  return null;
+}
+
+export function problemHandler() {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const problem = toProblem(err) ?? new Problem('internal-error', 'An unexpected error occurred.');
+    if (problem.status >= 500) req.log.error({ err }, 'request failed');
+    else req.log.info({ problem: problem.kind, detail: problem.detail }, 'request refused');
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    for (const [name, value] of Object.entries(problem.extra.headers ?? {})) res.setHeader(name, value);
+    if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem.body(req.originalUrl.split('?')[0] ?? '/', String(req.id))));
+  };
+}

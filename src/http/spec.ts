@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+
+export const BUNDLED_SPEC_PATH = path.resolve(__dirname, '../../openapi/bundled/openapi.yaml');
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+export const HTTP_METHODS: readonly HttpMethod[] = ['get', 'post', 'put', 'patch', 'delete'];
+
+export interface OpenApiOperation {
+  operationId: string;
+  summary?: string;
+  tags?: string[];
+  security?: Record<string, string[]>[];
+  responses: Record<string, unknown>;
+  requestBody?: unknown;
+  [key: string]: unknown;
+}
+
+export interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, Partial<Record<HttpMethod, OpenApiOperation>> & Record<string, unknown>>;
+  [key: string]: unknown;
+}
+
+export interface SpecOperation {
+  operationId: string;
+  method: HttpMethod;
+  /** OpenAPI template, e.g. /api/v1/sellers/{sellerId} */
+  path: string;
+  operation: OpenApiOperation;
+}
+
+export interface LoadedSpec {
+  document: OpenApiDocument;
+  yaml: string;
+  operations: SpecOperation[];
+}
+
+let cached: LoadedSpec | undefined;
+
+/** The bundled contract (`npm run gen`), parsed once per process. */
+export function loadSpec(): LoadedSpec {
+  if (cached) return cached;
+  const yaml = readFileSync(BUNDLED_SPEC_PATH, 'utf8');
+  const document = YAML.parse(yaml) as OpenApiDocument;
+  const operations: SpecOperation[] = [];
+  for (const [p, item] of Object.entries(document.paths)) {
+    for (const method of HTTP_METHODS) {
+      const operation = item[method];
+      if (operation) operations.push({ operationId: operation.operationId, method, path: p, operation });
+    }
+  }
+  cached = { document, yaml, operations };
+  return cached;
+}

@@ -1,0 +1,47 @@
+import jwt from 'jsonwebtoken';
+import { v7 as uuidv7 } from 'uuid';
+import type { Config } from '../../config';
+import { Problem } from '../../http/problems';
+import type { Role } from '../users/user.model';
+
+const ALGORITHM = 'HS256';
+const ROLES: readonly string[] = ['buyer', 'seller', 'admin'];
+
+export interface AccessClaims {
+  userId: string;
+  role: Role;
+  issuedAt: number;
+}
+
+const invalid = (): Problem => new Problem('unauthorized', 'The access token is invalid, expired or revoked.');
+
+export function signAccessToken(jwtConfig: Config['jwt'], userId: string, role: Role): string {
+  return jwt.sign({ role }, jwtConfig.secret, {
+    algorithm: ALGORITHM,
+    expiresIn: jwtConfig.accessTtlSeconds,
+    issuer: jwtConfig.issuer,
+    audience: jwtConfig.audience,
+    subject: userId,
+    jwtid: uuidv7(),
+  });
+}
+
+/**
+ * Verifies signature, algorithm (pinned: `none` and RS/ES tokens are refused), issuer, audience
+ * and expiry. jsonwebtoken accepts tokens without `exp`, so its presence is checked here.
+ */
+export function verifyAccessToken(jwtConfig: Config['jwt'], token: string): AccessClaims {
+  let payload: string | jwt.JwtPayload;
+  try {
+    payload = jwt.verify(token, jwtConfig.secret, {
+      algorithms: [ALGORITHM],
+      issuer: jwtConfig.issuer,
+      audience: jwtConfig.audience,
+    });
+  } catch {
+    throw invalid();
+  }
+  if (typeof payload === 'string' || typeof payload.exp !== 'number' || typeof payload.iat !== 'number') throw invalid();
+  if (typeof payload.sub !== 'string' || !ROLES.includes(payload.role as string)) throw invalid();
+  return { userId: payload.sub, role: payload.role as Role, issuedAt: payload.iat };
+}

@@ -1,0 +1,32 @@
+import type { Config } from '../config';
+import type { Db } from '../db/knex';
+import type { HandlerMap } from '../http/handler';
+import type { LoadedSpec } from '../http/spec';
+import { authHandlers } from './auth/routes';
+import { createAuthService } from './auth/service';
+import { sellerHandlers } from './sellers/routes';
+import { createSellerService } from './sellers/service';
+import { systemHandlers } from './system/routes';
+import { userHandlers } from './users/routes';
+import { createUserService } from './users/service';
+
+export function createServices(db: Db, config: Config) {
+  const auth = createAuthService(db, config);
+  return {
+    auth,
+    users: createUserService(db, config, auth),
+    sellers: createSellerService(db, config),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+/** Every operationId of the contract, each bound to its handler; the type makes the map exhaustive. */
+export function createHandlers(db: Db, spec: LoadedSpec, services: Services): HandlerMap {
+  return {
+    ...systemHandlers(db, spec),
+    ...authHandlers(services.auth),
+    ...userHandlers(services.users),
+    ...sellerHandlers(services.sellers),
+  };
+}
