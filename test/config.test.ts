@@ -1,0 +1,70 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../src/config';
+
+const tempDir = () => mkdtempSync(path.join(tmpdir(), 'otomoto-config-'));
+const problemsOf = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env, { dataDir: tempDir() });
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+};
+
+describe('configuration', () => {
+  it('works with no configuration at all in development, on the embedded SQLite database', () => {
+    const dataDir = tempDir();
+    const config = loadConfig({}, { dataDir });
+    expect(config).toMatchObject({ nodeEnv: 'development', port: 3000, host: '0.0.0.0', seedDemo: true, currency: 'MAD' });
+    expect(config.database).toEqual({ client: 'sqlite', sqlitePath: path.join(dataDir, 'otomoto.sqlite') });
+    expect(config.passwordScryptLogN).toBe(17);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('generates a development JWT secret once and keeps it under data/', () => {
+    const dataDir = tempDir();
+    const first = loadConfig({}, { dataDir }).jwt.secret;
+    expect(Buffer.byteLength(first)).toBeGreaterThanOrEqual(32);
+    expect(readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8')).toBe(first);
+    expect(loadConfig({}, { dataDir }).jwt.secret).toBe(first);
+  });
+
+  it('requires a strong JWT secret in production and never generates one', () => {
+    const dataDir = tempDir();
+    expect(() => loadConfig({ NODE_ENV: 'production' }, { dataDir })).toThrow(/JWT_SECRET is required in production/);
+    expect(existsSync(path.join(dataDir, 'jwt-secret'))).toBe(false);
+    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toContain('JWT_SECRET must be at least 32 bytes');
+  });
+
+  it('never seeds demo data nor validates responses in production', () => {
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), SEED_DEMO: 'true' }, { dataDir: tempDir() });
+    expect(config.seedDemo).toBe(false);
+    expect(config.validateResponses).toBe(false);
+    expect(config.admin).toBeNull();
+  });
+
+  it('selects PostgreSQL from DATABASE_URL and refuses other URLs', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@db:5432/otomoto' }, { dataDir: tempDir() }).database).toEqual({ client: 'postgresql', url: 'postgres://u@db:5432/otomoto' });
+    expect(problemsOf({ DATABASE_URL: 'mysql://db/otomoto' })[0]).toMatch(/DATABASE_URL must be a postgres:\/\/ URL/);
+  });
+
+  it('reports every bad value at once, naming the variable', () => {
+    const problems = problemsOf({ PORT: 'eighty', LOG_LEVEL: 'loud', SEED_DEMO: 'maybe', CORS_ORIGINS: 'shop.otomoto.ma' });
+    expect(problems.join('\n')).toMatch(/PORT/);
+    expect(problems.join('\n')).toMatch(/LOG_LEVEL/);
+    expect(problems.join('\n')).toMatch(/SEED_DEMO/);
+    expect(problems.join('\n')).toMatch(/CORS_ORIGINS/);
+  });
+
+  it('wants the admin email and password together, the password 12 to 128 characters', () => {
+    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ADMIN_EMAIL: 'ops@otomoto.ma' })).toContain('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+    expect(problemsOf({ ADMIN_PASSWORD: 'short' })).toContain('ADMIN_PASSWORD must be 12 to 128 characters');
+  });
+
+  it('keeps the production password cost at 2^17 or more', () => {
+    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PASSWORD_SCRYPT_LOG_N: '12' }).join()).toMatch(/PASSWORD_SCRYPT_LOG_N/);
+  });
+});

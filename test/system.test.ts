@@ -1,0 +1,68 @@
+import YAML from 'yaml';
+import { createTestContext, type TestContext } from './helpers/context';
+import { expectProblem } from './helpers/problems';
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext({ CORS_ORIGINS: 'https://shop.otomoto.ma' });
+});
+afterAll(() => ctx.close());
+
+describe('probes', () => {
+  it('reports liveness without touching the database', async () => {
+    expect((await ctx.http().get('/health').expect(200)).body).toEqual({ status: 'ok' });
+  });
+
+  it('reports readiness with the database in use', async () => {
+    const res = await ctx.http().get('/ready').expect(200);
+    expect(res.body).toEqual({ status: 'ready', database: process.env.DATABASE_URL ? 'postgresql' : 'sqlite' });
+  });
+
+  it('is not ready when a migration is pending', async () => {
+    await ctx.db('knex_migrations').where('name', '20261124000200_sellers').delete();
+    try {
+      expectProblem(await ctx.http().get('/ready'), 503, 'service-unavailable');
+    } finally {
+      await ctx.db('knex_migrations').insert({ name: '20261124000200_sellers', batch: 1, migration_time: new Date().toISOString() });
+    }
+  });
+});
+
+describe('the contract and its documentation', () => {
+  it('serves the bundled contract as JSON and YAML, identical', async () => {
+    const json = await ctx.http().get('/openapi.json').expect(200);
+    expect(json.body.openapi).toBe('3.1.0');
+    expect(json.body.paths['/api/v1/auth/register']).toBeDefined();
+    const yaml = await ctx.http().get('/openapi.yaml').expect(200);
+    expect(yaml.headers['content-type']).toMatch(/^application\/yaml/);
+    expect(YAML.parse(yaml.text)).toEqual(json.body);
+  });
+
+  it('serves a Redoc page that needs no network', async () => {
+    const res = await ctx.http().get('/docs').expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.text).toContain('OTOMOTO API');
+    expect(res.text).toContain('hydrate(__redoc_definition');
+    expect(res.text).not.toMatch(/<script[^>]+src=["']https?:/);
+    expect(res.text).not.toMatch(/import[^;]+from\s*["']https?:/);
+    expect(res.headers['content-security-policy']).toContain("script-src 'self' 'unsafe-inline'");
+  });
+});
+
+describe('CORS', () => {
+  it('answers a configured origin', async () => {
+    const res = await ctx.http().get('/api/v1/sellers').set('Origin', 'https://shop.otomoto.ma').expect(200);
+    expect(res.headers['access-control-allow-origin']).toBe('https://shop.otomoto.ma');
+  });
+
+  it('does not grant other origins', async () => {
+    const res = await ctx.http().get('/api/v1/sellers').set('Origin', 'https://evil.example').expect(200);
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('answers the preflight of a configured origin', async () => {
+    const res = await ctx.http().options('/api/v1/me').set('Origin', 'https://shop.otomoto.ma').set('Access-Control-Request-Method', 'PATCH');
+    expect(res.status).toBe(204);
+    expect(res.headers['access-control-allow-methods']).toContain('PATCH');
+  });
+});
