@@ -1,3 +1,4 @@
+import type request from 'supertest';
 import { createTestContext, type TestContext } from './helpers/context';
 import { loginAdmin, PASSWORD, registerUser, type TestUser } from './helpers/factories';
 import { expectProblem } from './helpers/problems';
@@ -24,7 +25,7 @@ describe('GET /api/v1/admin/users', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await ctx.http().get('/api/v1/admin/users').query({ limit: 2, ...(cursor ? { cursor } : {}) }).set(admin.auth).expect(200);
+      const res: request.Response = await ctx.http().get('/api/v1/admin/users').query({ limit: 2, ...(cursor ? { cursor } : {}) }).set(admin.auth).expect(200);
       expect(res.body.data.length).toBeLessThanOrEqual(2);
       seen.push(...res.body.data.map((u: { id: string }) => u.id));
       cursor = res.body.nextCursor;

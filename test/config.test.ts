@@ -68,3 +68,18 @@ describe('configuration', () => {
     expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PASSWORD_SCRYPT_LOG_N: '12' }).join()).toMatch(/PASSWORD_SCRYPT_LOG_N/);
   });
 });
+
+describe('documented configuration', () => {
+  it('lists every variable the code reads in .env.example and the README', () => {
+    const root = path.resolve(__dirname, '..');
+    const source = readFileSync(path.join(root, 'src/config.ts'), 'utf8');
+    const read = [...source.matchAll(/read\.\w+\('([A-Z_]+)'/g)].map((m) => m[1] as string);
+    expect(read.length).toBeGreaterThan(15);
+    const example = readFileSync(path.join(root, '.env.example'), 'utf8');
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    for (const name of read) {
+      expect(example).toMatch(new RegExp(`^${name}=`, 'm'));
+      expect(readme).toContain(`\`${name}\``);
+    }
+  });
+});

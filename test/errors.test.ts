@@ -88,8 +88,8 @@ describe('request ids and headers', () => {
 describe('response validation', () => {
   it('refuses to send a response that drifted from the contract', async () => {
     const user = await registerUser(ctx);
-    // A display name longer than the contract allows can only come from a bug; it must not leave the server.
-    await ctx.db('users').where({ id: user.id }).update({ display_name: 'x'.repeat(81) });
+    // A blank display name breaks the contract (pattern \S); only a bug could store one, and it must not leave the server.
+    await ctx.db('users').where({ id: user.id }).update({ display_name: '   ' });
     expectProblem(await ctx.http().get('/api/v1/me').set(user.auth), 500, 'internal-error');
   });
 });

@@ -213,7 +213,7 @@ export interface paths {
         put?: never;
         /**
          * Change your password
-         * @description Needs the current password. Every refresh token of the account is revoked, signing out other devices.
+         * @description Needs the current password. Every session of the account ends, this one included; refresh tokens are revoked and access tokens issued before the change stop working.
          */
         post: operations["changePassword"];
         delete?: never;
