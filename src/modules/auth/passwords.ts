@@ -8,8 +8,8 @@ function scryptAsync(password: string, salt: Buffer, options: ScryptOptions): Pr
   });
 }
 
-/** scrypt needs 128 * N * r bytes; Node's default 32 MiB cap is below N = 2^17. */
-const optionsFor = (logN: number, r: number, p: number): ScryptOptions => ({ N: 2 ** logN, r, p, maxmem: 256 * 1024 * 1024 });
+/** scrypt needs a little over 128 * N * r bytes; Node's default 32 MiB cap is below N = 2^17. */
+const optionsFor = (logN: number, r: number, p: number): ScryptOptions => ({ N: 2 ** logN, r, p, maxmem: 2 * 128 * 2 ** logN * r });
 
 /**
  * Hashes as `scrypt$<log2 N>$<r>$<p>$<salt>$<key>` (base64url), so the cost can be raised

@@ -1,0 +1,49 @@
+import { Writable } from 'node:stream';
+import request from 'supertest';
+import { createApp } from '../src/app';
+import { createLogger } from '../src/logger';
+import { createTestContext, type TestContext } from './helpers/context';
+import { registerUser } from './helpers/factories';
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext();
+});
+afterAll(() => ctx.close());
+
+/** The app with its real logger configuration, writing JSON lines into an array. */
+function appWithCapturedLogs() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const app = createApp({ config: ctx.config, db: ctx.db, logger: createLogger({ logLevel: 'info', nodeEnv: 'production' }, stream) });
+  return { app, lines };
+}
+
+describe('request logs', () => {
+  it('carry the request id and never the bearer token', async () => {
+    const user = await registerUser(ctx);
+    const { app, lines } = appWithCapturedLogs();
+    await request(app).get('/api/v1/me').set(user.auth).set('X-Request-Id', 'log-test-1').expect(200);
+    expect(lines.find((l) => l.msg === 'request completed')).toMatchObject({ req: { id: 'log-test-1', headers: { authorization: '[redacted]' } } });
+    expect(JSON.stringify(lines)).not.toContain(user.accessToken);
+  });
+
+  it('record an unexpected failure under its request id, while the client sees none of it', async () => {
+    const { app, lines } = appWithCapturedLogs();
+    await ctx.db.schema.renameTable('seller_profiles', 'seller_profiles_moved');
+    try {
+      const res = await request(app).get('/api/v1/sellers').set('X-Request-Id', 'log-test-500').expect(500);
+      expect(res.text).not.toContain('seller_profiles');
+    } finally {
+      await ctx.db.schema.renameTable('seller_profiles_moved', 'seller_profiles');
+    }
+    const failure = lines.find((l) => l.msg === 'request failed');
+    expect(failure).toMatchObject({ req: { id: 'log-test-500' } });
+    expect(JSON.stringify(failure)).toContain('seller_profiles');
+  });
+});

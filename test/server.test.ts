@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DEMO_PASSWORD, DEMO_SELLERS } from '../src/seed/demo';
+
+const root = path.resolve(__dirname, '..');
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+  base: string;
+}
+
+async function startServer(env: Record<string, string>): Promise<Running> {
+  const port = await freePort();
+  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/server.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', PASSWORD_SCRYPT_LOG_N: '10', ...env },
+  });
+  let output = '';
+  child.stdout?.on('data', (d) => (output += String(d)));
+  child.stderr?.on('data', (d) => (output += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 150; i += 1) {
+    if (child.exitCode !== null) break;
+    try {
+      if ((await fetch(`${base}/health`)).ok) return { child, output: () => output, exited, base };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`server did not start:\n${output}`);
+}
+
+// Each case starts the real process (tsx compile, migrations, seed): a few seconds each.
+jest.setTimeout(60_000);
+
+describe('npm start', () => {
+  it('migrates, seeds an empty database, serves the API, and shuts down cleanly on SIGTERM', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'otomoto-start-'));
+    const server = await startServer({ SQLITE_PATH: path.join(dataDir, 'otomoto.sqlite'), JWT_SECRET: 'x'.repeat(40) });
+    try {
+      expect((await (await fetch(`${server.base}/ready`)).json())).toEqual({ status: 'ready', database: 'sqlite' });
+      const sellers = (await (await fetch(`${server.base}/api/v1/sellers?limit=100`)).json()) as { data: unknown[] };
+      expect(sellers.data).toHaveLength(DEMO_SELLERS.length);
+      const login = await fetch(`${server.base}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email: DEMO_SELLERS[0]!.email, password: DEMO_PASSWORD }),
+      });
+      expect(login.status).toBe(200);
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toContain('database closed');
+  });
+
+  it('finishes an in-flight request before exiting on SIGTERM', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'otomoto-start-'));
+    // scrypt at 2^18 keeps a registration busy for a good fraction of a second: long enough to be in flight.
+    const server = await startServer({ SQLITE_PATH: path.join(dataDir, 'otomoto.sqlite'), JWT_SECRET: 'x'.repeat(40), SEED_DEMO: 'false', PASSWORD_SCRYPT_LOG_N: '18' });
+    const inFlight = fetch(`${server.base}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: 'late@example.ma', password: 'a-very-long-password', displayName: 'Late', role: 'buyer' }),
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    server.child.kill('SIGTERM');
+    expect((await inFlight).status).toBe(201);
+    expect(await server.exited).toBe(0);
+  });
+
+  it('does not seed when SEED_DEMO=false, and refuses to start on a bad configuration', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'otomoto-start-'));
+    const server = await startServer({ SQLITE_PATH: path.join(dataDir, 'otomoto.sqlite'), JWT_SECRET: 'x'.repeat(40), SEED_DEMO: 'false' });
+    try {
+      const sellers = (await (await fetch(`${server.base}/api/v1/sellers`)).json()) as { data: unknown[] };
+      expect(sellers.data).toHaveLength(0);
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    await server.exited;
+
+    const bad = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/server.ts'], { cwd: root, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' } });
+    let stderr = '';
+    bad.stderr.on('data', (d) => (stderr += String(d)));
+    expect(await new Promise((resolve) => bad.on('exit', resolve))).toBe(1);
+    expect(stderr).toContain('JWT_SECRET is required in production');
+  });
+});
