@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import YAML from 'yaml';
 import { createTestContext, type TestContext } from './helpers/context';
 import { expectProblem } from './helpers/problems';
@@ -46,6 +50,17 @@ describe('the contract and its documentation', () => {
     expect(res.text).not.toMatch(/<script[^>]+src=["']https?:/);
     expect(res.text).not.toMatch(/import[^;]+from\s*["']https?:/);
     expect(res.headers['content-security-policy']).toContain("script-src 'self' 'unsafe-inline'");
+  });
+
+  it('inlines a Redoc bundle that is valid JavaScript', async () => {
+    const res = await ctx.http().get('/docs').expect(200);
+    const module = /<script type="module">([\s\S]*)<\/script>/.exec(res.text)?.[1] ?? '';
+    expect(module.length).toBeGreaterThan(1_000_000);
+    expect(module).not.toMatch(/^\s*(import|export)\b/m);
+    // node --check fails on a SyntaxError, e.g. if inlining broke the bundle (an unescaped </script>, a dangling export).
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'otomoto-docs-')), 'redoc.mjs');
+    writeFileSync(file, module);
+    expect(() => execFileSync(process.execPath, ['--check', file], { stdio: 'pipe' })).not.toThrow();
   });
 });
 
