@@ -16,6 +16,12 @@ describe('GET/PATCH /api/v1/me', () => {
     expect(res.body).toMatchObject({ id: amina.id, displayName: 'Amina', role: 'buyer' });
   });
 
+  it('gives times as RFC 3339 UTC with milliseconds on every database', async () => {
+    const user = await registerUser(ctx);
+    const res = await ctx.http().get('/api/v1/me').set(user.auth).expect(200);
+    for (const time of [res.body.createdAt, res.body.updatedAt]) expect(time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+  });
+
   it('changes the display name', async () => {
     const user = await registerUser(ctx);
     const res = await ctx.http().patch('/api/v1/me').set(user.auth).send({ displayName: 'New Name' }).expect(200);

@@ -21,6 +21,7 @@ describe('a seller manages its own profile', () => {
     const created = await ctx.http().put(PROFILE).set(seller.auth).send(profileInput()).expect(201);
     expect(created.body).toMatchObject({ userId: seller.id, status: 'pending', sellerTypeLabel: 'Détaillant', version: 1, lastStatusChange: null });
     expect(created.headers.etag).toBe('"1"');
+    expect(created.body.shippingFee).toEqual({ amount: 4500, currency: 'MAD' }); // an integer, even from PostgreSQL's bigint
     const read = await ctx.http().get(PROFILE).set(seller.auth).expect(200);
     expect(read.body).toEqual(created.body);
     expect(read.headers.etag).toBe('"1"');
