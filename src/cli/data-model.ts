@@ -22,7 +22,7 @@ interface ForeignKey {
 const OUTPUT = path.resolve(__dirname, '../../docs/data-model.md');
 
 async function describe(db: Db): Promise<string> {
-  const tables = (await db.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'knex_%' ORDER BY name")) as { name: string }[];
+  const tables = (await db.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'knex_%' AND name NOT LIKE 'parts_fts%' ORDER BY name")) as { name: string }[];
   const entities: string[] = [];
   const relations: string[] = [];
   for (const { name } of tables) {

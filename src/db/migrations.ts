@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as accounts from '../../migrations/20261124000100_accounts';
 import * as sellers from '../../migrations/20261124000200_sellers';
+import * as parts from '../../migrations/20261124000300_parts';
 import type { Db } from './knex';
 
 interface Migration {
@@ -15,6 +16,7 @@ interface Migration {
 const migrations: Record<string, Migration> = {
   '20261124000100_accounts': accounts,
   '20261124000200_sellers': sellers,
+  '20261124000300_parts': parts,
 };
 
 const source: Knex.MigrationSource<string> = {

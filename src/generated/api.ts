@@ -285,6 +285,182 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/parts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search active listings
+         * @description Active listings of verified sellers only. Every filter narrows the result (AND).
+         *     `q` is full text over title, description, brand and part numbers: every word must match, as a
+         *     word or the start of one, ignoring case and accents. `partNumber` matches the number as
+         *     normalised (upper case, no spaces, dashes or dots), directly or through a cross reference.
+         *     `make`/`model`/`year` match the fitment list (the year within a fitment's range).
+         *     Sorts: `relevance` (listings with every word of `q` in the title first, then newest; the default
+         *     with `q`), `newest` (the default without `q`), `price`, `-price`. The cursor belongs to the sort
+         *     it was issued for; pages never repeat or skip listings when others are added meanwhile.
+         */
+        get: operations["searchParts"];
+        put?: never;
+        /**
+         * List a part for sale
+         * @description For verified sellers (403 `seller-not-verified` otherwise). `grade` is required for used parts and
+         *     refused for others; `donorVehicle` only for used parts. Published at once unless `status` is `draft`.
+         */
+        post: operations["createPart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/parts/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare every offer for a part number
+         * @description Every active offer whose part numbers match the given number directly or through a cross
+         *     reference (a listing that names both numbers), across sellers, cheapest first by price plus
+         *     core charge. At most 100 offers.
+         */
+        get: operations["comparePartOffers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/parts/{partId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One listing
+         * @description Active listings are public; drafts and withdrawn listings are visible to their seller only (404 for others).
+         */
+        get: operations["getPart"];
+        put?: never;
+        post?: never;
+        /**
+         * Withdraw your listing
+         * @description Takes the listing off the market for good. It is not erased; its seller still sees it, and its history stays.
+         */
+        delete: operations["withdrawPart"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit your listing
+         * @description Owner only (403 for other sellers). Honours `If-Match` with the listing's `ETag`; a stale one is a 412. A withdrawn listing cannot be edited (409).
+         */
+        patch: operations["updatePart"];
+        trace?: never;
+    };
+    "/api/v1/parts/{partId}/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Adjust the stock of your listing
+         * @description Relative (`delta`) or absolute (`quantity`), with a reason kept in the stock history. Stock never goes below zero (409).
+         */
+        post: operations["adjustPartStock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sellers/{sellerId}/parts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A seller's active listings */
+        get: operations["listSellerParts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/parts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your listings, drafts and withdrawn ones included */
+        get: operations["listMyParts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vehicles/makes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Vehicle makes with active listings
+         * @description From the fitment lists of active listings, for year-make-model pickers. Alphabetical.
+         */
+        get: operations["listVehicleMakes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vehicles/makes/{make}/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Models of a make with active listings
+         * @description With the range of years the listings cover. The make is matched ignoring case and accents; an unknown make has no models.
+         */
+        get: operations["listVehicleModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/users": {
         parameters: {
             query?: never;
@@ -455,11 +631,13 @@ export interface components {
          *     | `invalid-credentials` | 401 | Login failed: unknown email or wrong password (same answer for both). |
          *     | `invalid-refresh-token` | 401 | The refresh token is unknown, expired or revoked. |
          *     | `forbidden` | 403 | Authenticated, but this role may not do that. |
+         *     | `seller-not-verified` | 403 | Only verified sellers may list parts. |
          *     | `not-found` | 404 | No such resource, or not yours to see. |
          *     | `method-not-allowed` | 405 | The path exists but not with this method; see `Allow`. |
          *     | `email-taken` | 409 | An account already uses this email. |
          *     | `invalid-state-transition` | 409 | The resource's current status does not allow this action. |
          *     | `seller-profile-required` | 409 | The action needs a seller profile, which does not exist yet. |
+         *     | `insufficient-stock` | 409 | The stock would go below zero. |
          *     | `precondition-failed` | 412 | `If-Match` does not match the current version. |
          *     | `payload-too-large` | 413 | The body exceeds the size limit. |
          *     | `unsupported-media-type` | 415 | The body is not `application/json`. |
@@ -691,6 +869,256 @@ export interface components {
         PublicSellerPage: {
             data: components["schemas"]["PublicSeller"][];
             nextCursor: components["schemas"]["NextCursor"];
+        };
+        VehicleName: string;
+        Year: number;
+        /**
+         * @description Fixed taxonomy of part categories.
+         * @enum {string}
+         */
+        PartCategory: "engine" | "transmission" | "brakes" | "suspension_steering" | "electrical" | "lighting" | "body" | "interior" | "cooling" | "exhaust" | "fuel" | "filters" | "wheels_tires" | "other";
+        /**
+         * @description `oem`: made by or for the vehicle maker (the seed's ORIGINAL); `aftermarket`: compatible part from another maker (the seed's ADAPTABLE).
+         * @enum {string}
+         */
+        PartOrigin: "oem" | "aftermarket";
+        /**
+         * @description `used` parts carry a `grade`. The seed marketplace's four qualities map as follows:
+         *
+         *     | seed quality | origin | condition | grade |
+         *     |---|---|---|---|
+         *     | ORIGINAL | `oem` | `new` | – |
+         *     | ADAPTABLE | `aftermarket` | `new` | – |
+         *     | NEUF | as listed (`oem` or `aftermarket`) | `new` | – |
+         *     | OCCASION | as listed | `used` | `A`, `B` or `C` |
+         * @enum {string}
+         */
+        PartCondition: "new" | "used" | "refurbished";
+        /**
+         * @description Wear grade of a used part: `A` like new, `B` normal wear, `C` heavy wear but working. Only for `used` parts.
+         * @enum {string}
+         */
+        PartGrade: "A" | "B" | "C";
+        PartSeller: {
+            id: components["schemas"]["Id"];
+            legalName: components["schemas"]["LegalName"];
+            sellerType: components["schemas"]["SellerType"];
+            city: components["schemas"]["City"];
+        };
+        /** @example Plaquettes de frein avant Dacia Logan */
+        Title: string;
+        /** @example Bosch */
+        Brand: string;
+        /**
+         * @description `oem`: the vehicle maker's reference; `aftermarket`: the part maker's own reference; `interchange`: another reference this part replaces (cross reference).
+         * @enum {string}
+         */
+        PartNumberKind: "oem" | "aftermarket" | "interchange";
+        PartNumber: {
+            /** @example 77 01 208 265 */
+            number: string;
+            /**
+             * @description Upper case, without spaces, dashes or dots; what searches match.
+             * @example 7701208265
+             */
+            normalized: string;
+            kind: components["schemas"]["PartNumberKind"];
+        };
+        /**
+         * @description Derived from `quantity`.
+         * @enum {string}
+         */
+        Availability: "in_stock" | "out_of_stock";
+        Location: {
+            city: components["schemas"]["City"];
+            country: components["schemas"]["Country"];
+        };
+        /** @description An https URL; the server stores it and never fetches it. */
+        ImageUrl: string;
+        /** @description A vehicle the part fits; `yearFrom` ≤ `yearTo`. */
+        Fitment: {
+            make: components["schemas"]["VehicleName"];
+            model: components["schemas"]["VehicleName"];
+            yearFrom: components["schemas"]["Year"];
+            yearTo: components["schemas"]["Year"];
+            /** @example 1.5 dCi K9K */
+            engine?: string;
+            trim?: string;
+            notes?: string;
+        };
+        /** @description The vehicle a used part was taken from. */
+        DonorVehicle: {
+            make: components["schemas"]["VehicleName"];
+            model: components["schemas"]["VehicleName"];
+            year: components["schemas"]["Year"];
+            /** @description 17-character VIN (no I, O or Q). */
+            vin?: string;
+            mileageKm?: number;
+        };
+        /**
+         * @description `draft` is visible to its seller only; `active` is searchable; `withdrawn` is off the market for good (the listing and its history stay).
+         * @enum {string}
+         */
+        PartStatus: "draft" | "active" | "withdrawn";
+        Part: {
+            id: components["schemas"]["Id"];
+            seller: components["schemas"]["PartSeller"];
+            title: components["schemas"]["Title"];
+            description: string;
+            category: components["schemas"]["PartCategory"];
+            brand: components["schemas"]["Brand"];
+            partNumbers: components["schemas"]["PartNumber"][];
+            origin: components["schemas"]["PartOrigin"];
+            condition: components["schemas"]["PartCondition"];
+            grade: components["schemas"]["PartGrade"] | null;
+            price: components["schemas"]["Money"];
+            coreCharge: components["schemas"]["Money"] | null;
+            quantity: number;
+            availability: components["schemas"]["Availability"];
+            location: components["schemas"]["Location"];
+            warrantyMonths: number;
+            images: components["schemas"]["ImageUrl"][];
+            fitment: components["schemas"]["Fitment"][];
+            donorVehicle: components["schemas"]["DonorVehicle"] | null;
+            status: components["schemas"]["PartStatus"];
+            version: number;
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        FacetCount: {
+            value: string;
+            count: number;
+        };
+        /** @description Counts of the listings matching every filter, by value. */
+        Facets: {
+            category: components["schemas"]["FacetCount"][];
+            condition: components["schemas"]["FacetCount"][];
+            sellerType: components["schemas"]["FacetCount"][];
+        };
+        PartPage: {
+            data: components["schemas"]["Part"][];
+            nextCursor: components["schemas"]["NextCursor"];
+            facets?: components["schemas"]["Facets"];
+        };
+        PartNumberInput: {
+            /**
+             * @description As printed on the part; matched ignoring case, spaces, dashes and dots.
+             * @example 77 01 208 265
+             */
+            number: string;
+            kind: components["schemas"]["PartNumberKind"];
+        };
+        /** @description Price of one unit; at least 1 minor unit. */
+        Price: components["schemas"]["Money"] & {
+            amount?: unknown;
+        };
+        PartInput: {
+            title: components["schemas"]["Title"];
+            description?: string;
+            category: components["schemas"]["PartCategory"];
+            brand: components["schemas"]["Brand"];
+            partNumbers: components["schemas"]["PartNumberInput"][];
+            origin: components["schemas"]["PartOrigin"];
+            condition: components["schemas"]["PartCondition"];
+            grade?: components["schemas"]["PartGrade"];
+            price: components["schemas"]["Price"];
+            coreCharge?: components["schemas"]["Money"];
+            quantity: number;
+            location: components["schemas"]["Location"];
+            /** @default 0 */
+            warrantyMonths: number;
+            images?: components["schemas"]["ImageUrl"][];
+            fitment?: components["schemas"]["Fitment"][];
+            donorVehicle?: components["schemas"]["DonorVehicle"];
+            /**
+             * @description Publish at once (`active`, the default) or keep as a `draft`.
+             * @default active
+             * @enum {string}
+             */
+            status: "draft" | "active";
+        };
+        /** @description Parts returned as defective over parts sold, from the part history; `rate` is null until something was sold. */
+        DefectRate: {
+            defective: number;
+            sold: number;
+            rate: number | null;
+        };
+        Offer: {
+            partId: components["schemas"]["Id"];
+            title: string;
+            brand: string;
+            origin: components["schemas"]["PartOrigin"];
+            condition: components["schemas"]["PartCondition"];
+            grade: components["schemas"]["PartGrade"] | null;
+            price: components["schemas"]["Money"];
+            coreCharge: components["schemas"]["Money"] | null;
+            total: components["schemas"]["Money"];
+            quantity: number;
+            availability: components["schemas"]["Availability"];
+            /** @description The offer's normalised part numbers that matched. */
+            matchedNumbers: string[];
+            seller: components["schemas"]["PartSeller"];
+            /** @description Average buyer rating, null until orders exist. */
+            sellerRating: number | null;
+            defectRate: components["schemas"]["DefectRate"];
+        };
+        Comparison: {
+            /** @description The requested number, normalised. */
+            partNumber: string;
+            /** @description Numbers treated as the same part through cross references. */
+            equivalentNumbers: string[];
+            offers: components["schemas"]["Offer"][];
+            /** @description True when more than 100 offers matched; the 100 cheapest are returned. */
+            truncated: boolean;
+        };
+        /** @description Fields to change; `null` clears an optional field. Stock moves through `POST /api/v1/parts/{partId}/stock`. */
+        PartPatch: {
+            title?: components["schemas"]["Title"];
+            description?: string;
+            category?: components["schemas"]["PartCategory"];
+            brand?: components["schemas"]["Brand"];
+            partNumbers?: components["schemas"]["PartNumberInput"][];
+            origin?: components["schemas"]["PartOrigin"];
+            condition?: components["schemas"]["PartCondition"];
+            grade?: components["schemas"]["PartGrade"] | null;
+            price?: components["schemas"]["Price"];
+            coreCharge?: components["schemas"]["Money"] | null;
+            location?: components["schemas"]["Location"];
+            warrantyMonths?: number;
+            images?: components["schemas"]["ImageUrl"][];
+            fitment?: components["schemas"]["Fitment"][];
+            donorVehicle?: components["schemas"]["DonorVehicle"] | null;
+            /**
+             * @description Publish a draft or take an active listing back to draft. Withdrawing is `DELETE`.
+             * @enum {string}
+             */
+            status?: "draft" | "active";
+        };
+        /** @description Either `delta` (relative, e.g. -2 after a counter sale) or `quantity` (absolute, after a stock count), with a reason. */
+        StockAdjustment: {
+            delta?: number;
+            quantity?: number;
+            reason: string;
+        };
+        VehicleMake: {
+            /** @example Dacia */
+            make: string;
+            /** @description Active listings fitting this make. */
+            partCount: number;
+        };
+        VehicleMakeList: {
+            data: components["schemas"]["VehicleMake"][];
+        };
+        VehicleModel: {
+            /** @example Logan */
+            model: string;
+            partCount: number;
+            yearFrom: components["schemas"]["Year"];
+            yearTo: components["schemas"]["Year"];
+        };
+        VehicleModelList: {
+            make: string;
+            data: components["schemas"]["VehicleModel"][];
         };
         UserPage: {
             data: components["schemas"]["User"][];
@@ -933,6 +1361,42 @@ export interface components {
         Cursor: components["schemas"]["Cursor"];
         /** @description Seller profile id. */
         SellerId: components["schemas"]["Id"];
+        /** @description Words to find in title, description, brand and part numbers (all must match). */
+        Q: string;
+        /** @description A part number in any spelling; matches OEM numbers and cross references. */
+        PartNumber: string;
+        /** @description Vehicle make the part must fit (case- and accent-insensitive). */
+        Make: components["schemas"]["VehicleName"];
+        /** @description Vehicle model the part must fit; use with `make`. */
+        Model: components["schemas"]["VehicleName"];
+        /** @description Model year the part must fit (within a fitment's range). */
+        Year: components["schemas"]["Year"];
+        /** @description Only this category. */
+        Category: components["schemas"]["PartCategory"];
+        /** @description Only OEM or only aftermarket parts. */
+        Origin: components["schemas"]["PartOrigin"];
+        /** @description Only this condition. */
+        Condition: components["schemas"]["PartCondition"];
+        /** @description Only used parts of this grade. */
+        Grade: components["schemas"]["PartGrade"];
+        /** @description Lowest unit price, in minor units, inclusive. */
+        PriceMin: number;
+        /** @description Highest unit price, in minor units, inclusive. */
+        PriceMax: number;
+        /** @description Only sellers of this type. */
+        SellerType: components["schemas"]["SellerType"];
+        /** @description Only this seller's listings. */
+        SellerIdFilter: components["schemas"]["Id"];
+        /** @description Only parts located in this city (case- and accent-insensitive). */
+        City: components["schemas"]["City"];
+        /** @description true for in-stock listings only, false for out-of-stock only. */
+        InStock: boolean;
+        /** @description Order of results; `relevance` needs `q`. */
+        Sort: "relevance" | "newest" | "price" | "-price";
+        /** @description Add counts by category, condition and seller type for the whole result. */
+        Facets: boolean;
+        /** @description Listing id. */
+        PartId: components["schemas"]["Id"];
         /** @description User id. */
         UserId: components["schemas"]["Id"];
     };
@@ -1503,6 +1967,433 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    searchParts: {
+        parameters: {
+            query?: {
+                /** @description Words to find in title, description, brand and part numbers (all must match). */
+                q?: components["parameters"]["Q"];
+                /** @description A part number in any spelling; matches OEM numbers and cross references. */
+                partNumber?: components["parameters"]["PartNumber"];
+                /** @description Vehicle make the part must fit (case- and accent-insensitive). */
+                make?: components["parameters"]["Make"];
+                /** @description Vehicle model the part must fit; use with `make`. */
+                model?: components["parameters"]["Model"];
+                /** @description Model year the part must fit (within a fitment's range). */
+                year?: components["parameters"]["Year"];
+                /** @description Only this category. */
+                category?: components["parameters"]["Category"];
+                /** @description Only OEM or only aftermarket parts. */
+                origin?: components["parameters"]["Origin"];
+                /** @description Only this condition. */
+                condition?: components["parameters"]["Condition"];
+                /** @description Only used parts of this grade. */
+                grade?: components["parameters"]["Grade"];
+                /** @description Lowest unit price, in minor units, inclusive. */
+                priceMin?: components["parameters"]["PriceMin"];
+                /** @description Highest unit price, in minor units, inclusive. */
+                priceMax?: components["parameters"]["PriceMax"];
+                /** @description Only sellers of this type. */
+                sellerType?: components["parameters"]["SellerType"];
+                /** @description Only this seller's listings. */
+                sellerId?: components["parameters"]["SellerIdFilter"];
+                /** @description Only parts located in this city (case- and accent-insensitive). */
+                city?: components["parameters"]["City"];
+                /** @description true for in-stock listings only, false for out-of-stock only. */
+                inStock?: components["parameters"]["InStock"];
+                /** @description Order of results; `relevance` needs `q`. */
+                sort?: components["parameters"]["Sort"];
+                /** @description Add counts by category, condition and seller type for the whole result. */
+                facets?: components["parameters"]["Facets"];
+                /** @description Page size (1–100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Cursor from the previous page's `nextCursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of listings, with facet counts when `facets=true`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PartPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createPart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PartInput"];
+            };
+        };
+        responses: {
+            /** @description The listing was created. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Part"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    comparePartOffers: {
+        parameters: {
+            query: {
+                /** @description Any OEM, aftermarket or interchange number, in any spelling. */
+                partNumber: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The offers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "partNumber": "7701208265",
+                     *       "equivalentNumbers": [
+                     *         "7701208265",
+                     *         "0986494123"
+                     *       ],
+                     *       "offers": [],
+                     *       "truncated": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Comparison"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getPart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Listing id. */
+                partId: components["parameters"]["PartId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The listing. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Part"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    withdrawPart: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version being edited; a stale value is refused with 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description Listing id. */
+                partId: components["parameters"]["PartId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The withdrawn listing. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Part"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    updatePart: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version being edited; a stale value is refused with 412. */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /** @description Listing id. */
+                partId: components["parameters"]["PartId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "price": {
+                 *         "amount": 32900,
+                 *         "currency": "MAD"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["PartPatch"];
+            };
+        };
+        responses: {
+            /** @description The updated listing. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Part"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    adjustPartStock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Listing id. */
+                partId: components["parameters"]["PartId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StockAdjustment"];
+            };
+        };
+        responses: {
+            /** @description The listing with its new stock. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Part"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listSellerParts: {
+        parameters: {
+            query?: {
+                /** @description Page size (1–100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Cursor from the previous page's `nextCursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /** @description Seller profile id. */
+                sellerId: components["parameters"]["SellerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of listings, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PartPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listMyParts: {
+        parameters: {
+            query?: {
+                /** @description Only listings with this status. */
+                status?: components["schemas"]["PartStatus"];
+                /** @description Page size (1–100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Cursor from the previous page's `nextCursor`. */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of your listings, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PartPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listVehicleMakes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The makes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "make": "Dacia",
+                     *           "partCount": 412
+                     *         },
+                     *         {
+                     *           "make": "Renault",
+                     *           "partCount": 388
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VehicleMakeList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listVehicleModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The make, as listed by `listVehicleMakes`. */
+                make: components["schemas"]["VehicleName"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The models. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "make": "Dacia",
+                     *       "data": [
+                     *         {
+                     *           "model": "Logan",
+                     *           "partCount": 120,
+                     *           "yearFrom": 2004,
+                     *           "yearTo": 2022
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["VehicleModelList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             500: components["responses"]["InternalError"];
         };
     };

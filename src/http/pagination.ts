@@ -27,10 +27,13 @@ export function decodeCursor(cursor: string | undefined, fields: readonly string
   } catch {
     // fall through to the problem below
   }
-  throw new Problem('invalid-cursor', 'The cursor is not one this API issued; restart from the first page.', {
+  throw invalidCursor();
+}
+
+export const invalidCursor = (): Problem =>
+  new Problem('invalid-cursor', 'The cursor is not one this API issued for this list; restart from the first page.', {
     errors: [{ path: '/query/cursor', message: 'invalid cursor' }],
   });
-}
 
 /** Turns `limit + 1` fetched rows into a page: the extra row only tells that another page exists. */
 export function toPage<Row, Item>(rows: Row[], limit: number, cursorOf: (row: Row) => Record<string, string | number>, map: (row: Row) => Item): Page<Item> {

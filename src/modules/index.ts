@@ -3,6 +3,8 @@ import type { Db } from '../db/knex';
 import type { HandlerMap } from '../http/handler';
 import type { LoadedSpec } from '../http/spec';
 import { authHandlers } from './auth/routes';
+import { partHandlers } from './parts/routes';
+import { createPartService } from './parts/service';
 import { createAuthService } from './auth/service';
 import { sellerHandlers } from './sellers/routes';
 import { createSellerService } from './sellers/service';
@@ -16,6 +18,7 @@ export function createServices(db: Db, config: Config) {
     auth,
     users: createUserService(db, config, auth),
     sellers: createSellerService(db, config),
+    parts: createPartService(db, config),
   };
 }
 
@@ -28,5 +31,6 @@ export function createHandlers(db: Db, spec: LoadedSpec, services: Services): Ha
     ...authHandlers(services.auth),
     ...userHandlers(services.users),
     ...sellerHandlers(services.sellers),
+    ...partHandlers(db, services.parts),
   };
 }

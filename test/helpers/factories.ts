@@ -62,3 +62,25 @@ export async function createSeller(
   }
   return { ...seller, sellerId: res.body.id };
 }
+
+export const partInput = (overrides: Record<string, unknown> = {}) => ({
+  title: 'Plaquettes de frein avant',
+  description: 'Jeu de 4 plaquettes, montage sans modification.',
+  category: 'brakes',
+  brand: 'Bosch',
+  partNumbers: [{ number: '0 986 494 123', kind: 'aftermarket' }],
+  origin: 'aftermarket',
+  condition: 'new',
+  price: { amount: 34900, currency: 'MAD' },
+  quantity: 12,
+  location: { city: 'Casablanca', country: 'MA' },
+  fitment: [{ make: 'Dacia', model: 'Logan', yearFrom: 2012, yearTo: 2020 }],
+  ...overrides,
+});
+
+/** Lists a part as the given seller; returns the created listing. */
+export async function createPart(ctx: TestContext, seller: TestUser, overrides: Record<string, unknown> = {}): Promise<Record<string, any>> {
+  const res = await ctx.http().post('/api/v1/parts').set(seller.auth).send(partInput(overrides));
+  if (res.status !== 201) throw new Error(`createPart failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}

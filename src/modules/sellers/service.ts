@@ -15,6 +15,7 @@ import {
   type SellerType,
 } from './seller-profile.model';
 import { SellerStatusEvent } from './seller-status-event.model';
+import { refreshSellerListing } from '../parts/listing-sync';
 
 type ProfileInput = components['schemas']['SellerProfileInput'];
 type ProfilePatch = components['schemas']['SellerProfilePatch'];
@@ -86,6 +87,7 @@ export function createSellerService(db: Db, config: Config) {
         updatedAt: nowIso(),
       });
     if (updated === 0) throw new Problem('precondition-failed', 'The profile changed meanwhile; reload it and retry.');
+    await refreshSellerListing(trx, current.id);
     return SellerProfile.query(trx).findById(current.id).throwIfNotFound();
   }
 
@@ -201,6 +203,7 @@ export function createSellerService(db: Db, config: Config) {
           updatedAt: now,
         });
         if (updated === 0) throw new Problem('precondition-failed', 'The profile changed meanwhile; reload it and retry.');
+        await refreshSellerListing(trx, profile.id);
         return toView(await SellerProfile.query(trx).findById(profile.id).throwIfNotFound(), trx);
       });
     },

@@ -6,6 +6,7 @@ import type { Page } from '../../http/pagination';
 import type { AuthService } from '../auth/service';
 import { verifyPassword } from '../auth/passwords';
 import { User, type Role, type UserStatus, type UserView } from './user.model';
+import { refreshUserListing } from '../parts/listing-sync';
 
 export interface UserFilter extends PageRequest {
   role?: Role;
@@ -25,7 +26,9 @@ export function createUserService(db: Db, _config: Config, auth: AuthService) {
       const user = await findOrThrow(userId, trx);
       if (user.status === status) throw new Problem('invalid-state-transition', `The account is already ${status}.`);
       if (status === 'suspended') await auth.revokeAllSessions(trx, user.id);
-      return (await User.query(trx).patchAndFetchById(user.id, { status, statusReason: reason, updatedAt: nowIso() })).toView();
+      const updated = await User.query(trx).patchAndFetchById(user.id, { status, statusReason: reason, updatedAt: nowIso() });
+      await refreshUserListing(trx, user.id);
+      return updated.toView();
     });
   }
 

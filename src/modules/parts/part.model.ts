@@ -1,0 +1,89 @@
+import { BaseModel } from '../../db/base.model';
+import type { components } from '../../generated/api';
+import type { SellerType } from '../sellers/seller-profile.model';
+
+export type PartView = components['schemas']['Part'];
+export type PartStatus = components['schemas']['PartStatus'];
+export type PartNumberView = components['schemas']['PartNumber'];
+export type FitmentView = components['schemas']['Fitment'];
+export type DonorVehicleView = components['schemas']['DonorVehicle'];
+export type PartSellerView = components['schemas']['PartSeller'];
+
+/** Every column a listing is read from; never the search index columns (a tsvector is large). */
+export const PART_READ_COLUMNS = [
+  'id', 'seller_id', 'title', 'description', 'category', 'brand', 'origin', 'condition', 'grade', 'price_amount', 'price_currency',
+  'core_charge_amount', 'core_charge_currency', 'quantity', 'city', 'city_key', 'country', 'warranty_months', 'part_numbers_json',
+  'fitment_json', 'images_json', 'donor_vehicle_json', 'status', 'seller_listed', 'seller_type', 'version', 'created_at', 'updated_at',
+].map((c) => `parts.${c}`);
+
+const parseJson = <T>(json: string | null): T | null => (json === null ? null : (JSON.parse(json) as T));
+
+export class Part extends BaseModel {
+  static override tableName = 'parts';
+
+  id!: string;
+  sellerId!: string;
+  title!: string;
+  description!: string;
+  category!: PartView['category'];
+  brand!: string;
+  origin!: PartView['origin'];
+  condition!: PartView['condition'];
+  grade!: 'A' | 'B' | 'C' | null;
+  priceAmount!: number;
+  priceCurrency!: string;
+  coreChargeAmount!: number | null;
+  coreChargeCurrency!: string | null;
+  quantity!: number;
+  city!: string;
+  cityKey!: string;
+  country!: string;
+  warrantyMonths!: number;
+  partNumbersJson!: string;
+  fitmentJson!: string;
+  imagesJson!: string;
+  donorVehicleJson!: string | null;
+  status!: PartStatus;
+  sellerListed!: boolean;
+  sellerType!: SellerType;
+  version!: number;
+  createdAt!: string;
+  updatedAt!: string;
+
+  /** Listings without their search columns. */
+  static read(db: Parameters<typeof Part.query>[0]) {
+    return Part.query(db).select(PART_READ_COLUMNS);
+  }
+
+  get etag(): string {
+    return `"${this.version}"`;
+  }
+
+  toView(seller: PartSellerView): PartView {
+    return {
+      id: this.id,
+      seller,
+      title: this.title,
+      description: this.description,
+      category: this.category,
+      brand: this.brand,
+      partNumbers: parseJson<PartNumberView[]>(this.partNumbersJson) ?? [],
+      origin: this.origin,
+      condition: this.condition,
+      grade: this.grade,
+      price: { amount: this.priceAmount, currency: this.priceCurrency },
+      coreCharge: this.coreChargeAmount === null ? null : { amount: this.coreChargeAmount, currency: this.coreChargeCurrency ?? this.priceCurrency },
+      quantity: this.quantity,
+      availability: this.quantity > 0 ? 'in_stock' : 'out_of_stock',
+      location: { city: this.city, country: this.country },
+      warrantyMonths: this.warrantyMonths,
+      images: parseJson<string[]>(this.imagesJson) ?? [],
+      fitment: parseJson<FitmentView[]>(this.fitmentJson) ?? [],
+      donorVehicle: parseJson<DonorVehicleView>(this.donorVehicleJson),
+      status: this.status,
+      version: this.version,
+      createdAt: this.createdAt,
+      updatedAt: this.updatedAt,
+    };
+  }
+}

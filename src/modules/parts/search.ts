@@ -1,0 +1,143 @@
+import type { Knex } from 'knex';
+import type { Db } from '../../db/knex';
+import type { components, operations } from '../../generated/api';
+import { decodeCursor, DEFAULT_LIMIT, encodeCursor, invalidCursor } from '../../http/pagination';
+import { cityKey } from '../sellers/seller-profile.model';
+import { normalizePartNumber, vehicleKey } from './normalize';
+import { Part, PART_READ_COLUMNS, type PartView } from './part.model';
+import type { SearchIndex } from './search-index';
+import { toPartViews } from './views';
+
+export type SearchQuery = NonNullable<operations['searchParts']['parameters']['query']>;
+type Facets = components['schemas']['Facets'];
+type Sort = NonNullable<SearchQuery['sort']>;
+
+/** How far a part number reaches through cross references: enough for real catalogues, bounded for abuse. */
+const MAX_EQUIVALENT_NUMBERS = 50;
+
+/**
+ * A number and those listed next to it on any listing (the listing says they are the same part).
+ * One hop only: cross references of cross references drift to other parts.
+ */
+export async function equivalentNumbers(db: Db, partNumber: string): Promise<string[]> {
+  const normalized = normalizePartNumber(partNumber);
+  const rows = (await db('part_numbers')
+    .distinct('normalized')
+    .whereIn('part_id', db('part_numbers').select('part_id').where({ normalized }).limit(1000))
+    .limit(MAX_EQUIVALENT_NUMBERS)) as { normalized: string }[];
+  const numbers = rows.map((r) => r.normalized).filter((n) => n !== normalized);
+  return [normalized, ...numbers.sort()];
+}
+
+/** Visible listings narrowed by every filter except pagination: shared by the page and its facets. */
+async function filtered(db: Db, index: SearchIndex, q: SearchQuery): Promise<{ query: Knex.QueryBuilder }> {
+  const query = db('parts').where('parts.status', 'active').where('parts.seller_listed', true);
+  if (q.q) {
+    const match = index.matches(db, q.q);
+    if (match) query.whereRaw(match);
+  }
+  if (q.partNumber) {
+    const numbers = await equivalentNumbers(db, q.partNumber);
+    query.whereIn('parts.id', db('part_numbers').select('part_id').whereIn('normalized', numbers));
+  }
+  if (q.make || q.model || q.year !== undefined) {
+    const fits = db('part_fitments').select('part_id');
+    if (q.make) fits.where('make_key', vehicleKey(q.make));
+    if (q.model) fits.where('model_key', vehicleKey(q.model));
+    if (q.year !== undefined) fits.where('year_from', '<=', q.year).where('year_to', '>=', q.year);
+    query.whereIn('parts.id', fits);
+  }
+  const equal: [keyof SearchQuery, string][] = [
+    ['category', 'category'],
+    ['origin', 'origin'],
+    ['condition', 'condition'],
+    ['grade', 'grade'],
+    ['sellerType', 'seller_type'],
+    ['sellerId', 'seller_id'],
+  ];
+  for (const [param, column] of equal) if (q[param] !== undefined) query.where(`parts.${column}`, q[param] as string);
+  if (q.city) query.where('parts.city_key', cityKey(q.city));
+  if (q.priceMin !== undefined) query.where('parts.price_amount', '>=', q.priceMin);
+  if (q.priceMax !== undefined) query.where('parts.price_amount', '<=', q.priceMax);
+  if (q.inStock !== undefined) query.where('parts.quantity', q.inStock ? '>' : '=', 0);
+  // Wrapped: a query builder is thenable, and returning it bare from an async function would run it.
+  return { query };
+}
+
+interface Ordering {
+  /** Cursor fields, in sort order. */
+  fields: string[];
+  apply(query: Knex.QueryBuilder, after: Record<string, string | number> | null): void;
+  cursorOf(row: Record<string, unknown>): Record<string, string | number>;
+}
+
+/** Keyset orderings; every one ends on the id so ties are broken the same way on every page. */
+function ordering(db: Db, index: SearchIndex, sort: Sort, q: SearchQuery): Ordering {
+  if (sort === 'price' || sort === '-price') {
+    const dir = sort === 'price' ? 'asc' : 'desc';
+    const cmp = sort === 'price' ? '>' : '<';
+    return {
+      fields: ['p', 'id'],
+      apply: (query, after) => {
+        if (after) query.where((w) => w.where('parts.price_amount', cmp, after.p as number).orWhere((t) => t.where('parts.price_amount', after.p as number).where('parts.id', cmp, after.id as string)));
+        query.orderBy([{ column: 'parts.price_amount', order: dir }, { column: 'parts.id', order: dir }]);
+      },
+      cursorOf: (row) => ({ p: Number(row.price_amount), id: String(row.id) }),
+    };
+  }
+  const titleMatch = sort === 'relevance' && q.q ? index.matches(db, q.q, true) : null;
+  if (titleMatch) {
+    // Relevance: listings with every word in the title first, then newest. It depends on the listing
+    // alone (not on corpus statistics), so pages stay consistent while others are added.
+    const score = db.raw('(CASE WHEN ? THEN 1 ELSE 0 END)', [titleMatch]);
+    return {
+      fields: ['s', 'id'],
+      apply: (query, after) => {
+        query.select(db.raw('? AS relevance', [score]));
+        if (after) query.where((w) => w.whereRaw('? < ?', [score, after.s as number]).orWhere((t) => t.whereRaw('? = ?', [score, after.s as number]).where('parts.id', '<', after.id as string)));
+        query.orderByRaw('? DESC, parts.id DESC', [score]);
+      },
+      cursorOf: (row) => ({ s: Number(row.relevance), id: String(row.id) }),
+    };
+  }
+  return {
+    fields: ['id'],
+    apply: (query, after) => {
+      if (after) query.where('parts.id', '<', after.id as string);
+      query.orderBy('parts.id', 'desc');
+    },
+    cursorOf: (row) => ({ id: String(row.id) }),
+  };
+}
+
+async function facetCounts(base: Knex.QueryBuilder): Promise<Facets> {
+  const count = async (column: string) => {
+    const rows = (await base.clone().clearSelect().clearOrder().select(`parts.${column} as value`).count({ count: '*' }).groupBy(`parts.${column}`).orderBy('value')) as { value: string; count: number | string }[];
+    return rows.map((r) => ({ value: r.value, count: Number(r.count) }));
+  };
+  const [category, condition, sellerType] = await Promise.all([count('category'), count('condition'), count('seller_type')]);
+  return { category, condition, sellerType };
+}
+
+export async function searchParts(db: Db, index: SearchIndex, q: SearchQuery): Promise<{ data: PartView[]; nextCursor: string | null; facets?: Facets }> {
+  const sort: Sort = q.sort ?? (q.q ? 'relevance' : 'newest');
+  const limit = q.limit ?? DEFAULT_LIMIT;
+  const order = ordering(db, index, sort, q);
+  // The cursor names its sort, so a cursor from one ordering cannot be replayed on another.
+  const after = decodeCursor(q.cursor, [...order.fields, 'o']);
+  if (after && after.o !== sort) throw invalidCursor();
+  const { query: base } = await filtered(db, index, q);
+  const page = base.clone().select(PART_READ_COLUMNS);
+  order.apply(page, after);
+  const rows = (await page.limit(limit + 1)) as Record<string, unknown>[];
+  const hasMore = rows.length > limit;
+  const pageRows = rows.slice(0, limit);
+  const last = pageRows[pageRows.length - 1];
+  const parts = pageRows.map((r) => Part.fromDatabaseJson(r));
+  const result: { data: PartView[]; nextCursor: string | null; facets?: Facets } = {
+    data: await toPartViews(db, parts),
+    nextCursor: hasMore && last ? encodeCursor({ ...order.cursorOf(last), o: sort }) : null,
+  };
+  if (q.facets) result.facets = await facetCounts(base);
+  return result;
+}

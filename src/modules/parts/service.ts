@@ -1,0 +1,185 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { Config } from '../../config';
+import { dialectOf, nowIso, type Db } from '../../db/knex';
+import type { components } from '../../generated/api';
+import type { AuthContext } from '../../http/auth';
+import type { Page } from '../../http/pagination';
+import { notFound, Problem, validationProblem } from '../../http/problems';
+import { assertIfMatch } from '../../http/preconditions';
+import { SellerProfile } from '../sellers/seller-profile.model';
+import { Part, type PartView } from './part.model';
+import { assertPartRules, type PartInput } from './rules';
+import { createSearchIndex } from './search-index';
+import { pagePartsNewestFirst, sellerViews } from './views';
+import { contentColumns, writeChildRows } from './writer';
+
+type PartPatch = components['schemas']['PartPatch'];
+type StockAdjustment = components['schemas']['StockAdjustment'];
+
+export function createPartService(db: Db, config: Config) {
+  const index = createSearchIndex(db);
+
+  async function view(trx: Db, part: Part): Promise<PartView> {
+    const sellers = await sellerViews(trx, [part.sellerId]);
+    return part.toView(sellers.get(part.sellerId) as PartView['seller']);
+  }
+
+  /** The caller's own listing, for a change: 404 if nobody may see it, 403 if it is someone else's. */
+  async function ownPart(trx: Db, auth: AuthContext, partId: string, lock = false): Promise<Part> {
+    const query = Part.read(trx).findById(partId);
+    // PostgreSQL: hold the row until commit; SQLite transactions are serialised already.
+    if (lock && dialectOf(trx) === 'postgresql') query.forUpdate();
+    const part = await query;
+    if (!part) throw notFound('part');
+    const seller = await SellerProfile.query(trx).findById(part.sellerId);
+    if (seller?.userId !== auth.userId) {
+      if (part.status !== 'active') throw notFound('part');
+      throw new Problem('forbidden', 'Only the seller of this listing may change it.');
+    }
+    return part;
+  }
+
+  const indexed = (id: string, input: PartInput) => ({ id, title: input.title, description: input.description ?? '', brand: input.brand, partNumbers: input.partNumbers });
+
+  /** The listing as an input document, so a patch can be applied and checked like a creation. */
+  function asInput(part: PartView): PartInput {
+    return {
+      title: part.title,
+      description: part.description,
+      category: part.category,
+      brand: part.brand,
+      partNumbers: part.partNumbers.map(({ number, kind }) => ({ number, kind })),
+      origin: part.origin,
+      condition: part.condition,
+      grade: part.grade ?? undefined,
+      price: part.price,
+      coreCharge: part.coreCharge ?? undefined,
+      quantity: part.quantity,
+      location: part.location,
+      warrantyMonths: part.warrantyMonths,
+      images: part.images,
+      fitment: part.fitment,
+      donorVehicle: part.donorVehicle ?? undefined,
+      status: part.status === 'draft' ? 'draft' : 'active',
+    };
+  }
+
+  async function saveVersioned(trx: Db, part: Part, changes: Record<string, unknown>): Promise<Part> {
+    const updated = await trx('parts')
+      .where({ id: part.id, version: part.version })
+      .update({ ...changes, version: part.version + 1, updated_at: nowIso() });
+    if (updated === 0) throw new Problem('precondition-failed', 'The listing changed meanwhile; reload it and retry.');
+    return Part.read(trx).findById(part.id).throwIfNotFound();
+  }
+
+  return {
+    async create(auth: AuthContext, input: PartInput): Promise<{ view: PartView; etag: string }> {
+      assertPartRules(input, config.currency);
+      return db.transaction(async (trx) => {
+        const seller = await SellerProfile.query(trx).findOne({ user_id: auth.userId });
+        if (seller?.status !== 'verified') {
+          throw new Problem('seller-not-verified', 'Only sellers verified by OTOMOTO may list parts; complete your seller profile and wait for its review.');
+        }
+        const id = uuidv7();
+        const now = nowIso();
+        const searchColumns = await index.columnsFor(trx, indexed(id, input));
+        await trx('parts').insert({
+          id,
+          seller_id: seller.id,
+          ...contentColumns(input),
+          ...searchColumns,
+          quantity: input.quantity,
+          status: input.status ?? 'active',
+          seller_listed: true,
+          seller_type: seller.sellerType,
+          version: 1,
+          created_at: now,
+          updated_at: now,
+        });
+        await writeChildRows(trx, id, input, false);
+        const part = await Part.read(trx).findById(id).throwIfNotFound();
+        return { view: await view(trx, part), etag: part.etag };
+      });
+    },
+
+    async get(auth: AuthContext | undefined, partId: string): Promise<{ view: PartView; etag: string }> {
+      const part = await Part.read(db).findById(partId);
+      if (!part) throw notFound('part');
+      if (part.status !== 'active' || !part.sellerListed) {
+        const seller = await SellerProfile.query(db).findById(part.sellerId);
+        if (!auth || seller?.userId !== auth.userId) throw notFound('part');
+      }
+      return { view: await view(db, part), etag: part.etag };
+    },
+
+    async update(auth: AuthContext, partId: string, patch: PartPatch, ifMatch: string | undefined): Promise<{ view: PartView; etag: string }> {
+      return db.transaction(async (trx) => {
+        const part = await ownPart(trx, auth, partId);
+        assertIfMatch(ifMatch, part.etag);
+        if (part.status === 'withdrawn') throw new Problem('invalid-state-transition', 'A withdrawn listing cannot be edited.');
+        const current = asInput(await view(trx, part));
+        const merged: PartInput = { ...current };
+        for (const [key, value] of Object.entries(patch)) {
+          (merged as unknown as Record<string, unknown>)[key] = value === null ? undefined : value;
+        }
+        if (patch.condition && patch.condition !== 'used' && patch.grade === undefined) merged.grade = undefined;
+        assertPartRules(merged, config.currency);
+        const saved = await saveVersioned(trx, part, { ...contentColumns(merged), status: patch.status ?? part.status });
+        await writeChildRows(trx, part.id, merged, true);
+        await index.update(trx, indexed(part.id, merged));
+        return { view: await view(trx, saved), etag: saved.etag };
+      });
+    },
+
+    async withdraw(auth: AuthContext, partId: string, ifMatch: string | undefined): Promise<{ view: PartView; etag: string }> {
+      return db.transaction(async (trx) => {
+        const part = await ownPart(trx, auth, partId);
+        assertIfMatch(ifMatch, part.etag);
+        if (part.status === 'withdrawn') throw new Problem('invalid-state-transition', 'The listing is already withdrawn.');
+        const saved = await saveVersioned(trx, part, { status: 'withdrawn' });
+        return { view: await view(trx, saved), etag: saved.etag };
+      });
+    },
+
+    /** Under a row lock: concurrent adjustments add up and can never take stock below zero. */
+    async adjustStock(auth: AuthContext, partId: string, adjustment: StockAdjustment): Promise<{ view: PartView; etag: string }> {
+      return db.transaction(async (trx) => {
+        const part = await ownPart(trx, auth, partId, true);
+        if (part.status === 'withdrawn') throw new Problem('invalid-state-transition', 'A withdrawn listing has no stock to manage.');
+        const quantity = adjustment.quantity ?? part.quantity + (adjustment.delta ?? 0);
+        if (quantity < 0) throw new Problem('insufficient-stock', `Only ${part.quantity} in stock; cannot remove ${-(adjustment.delta ?? 0)}.`);
+        if (quantity > 1_000_000) throw validationProblem('/body/delta', 'would take the stock above 1000000');
+        const delta = quantity - part.quantity;
+        await trx('parts').where({ id: part.id }).update({ quantity, version: part.version + 1, updated_at: nowIso() });
+        const saved = await Part.read(trx).findById(part.id).throwIfNotFound();
+        await trx('part_stock_movements').insert({
+          id: uuidv7(),
+          part_id: part.id,
+          delta,
+          quantity_after: saved.quantity,
+          reason: adjustment.reason,
+          actor_id: auth.userId,
+          created_at: nowIso(),
+        });
+        return { view: await view(trx, saved), etag: saved.etag };
+      });
+    },
+
+    async listMine(auth: AuthContext, filter: { status?: PartView['status']; limit?: number; cursor?: string }): Promise<Page<PartView>> {
+      const seller = await SellerProfile.query(db).findOne({ user_id: auth.userId });
+      if (!seller) return { data: [], nextCursor: null };
+      const query = Part.read(db).where('seller_id', seller.id);
+      if (filter.status) query.where('status', filter.status);
+      return pagePartsNewestFirst(db, query, filter);
+    },
+
+    async listBySeller(sellerId: string, page: { limit?: number; cursor?: string }): Promise<Page<PartView>> {
+      const seller = await SellerProfile.query(db).findById(sellerId);
+      if (seller?.status !== 'verified') throw notFound('seller');
+      const query = Part.read(db).where({ seller_id: sellerId, status: 'active', seller_listed: true });
+      return pagePartsNewestFirst(db, query, page);
+    },
+  };
+}
+
+export type PartService = ReturnType<typeof createPartService>;

@@ -1,0 +1,57 @@
+import type { Db } from '../../db/knex';
+import { cityKey } from '../sellers/seller-profile.model';
+import { normalizePartNumber, vehicleKey } from './normalize';
+import type { PartInput } from './rules';
+
+/** Columns of `parts` that come from what the seller wrote (not status, stock or bookkeeping). */
+export function contentColumns(input: PartInput): Record<string, unknown> {
+  const partNumbers = input.partNumbers.map((p) => ({ number: p.number.trim(), normalized: normalizePartNumber(p.number), kind: p.kind }));
+  return {
+    title: input.title.trim(),
+    description: (input.description ?? '').trim(),
+    category: input.category,
+    brand: input.brand.trim(),
+    origin: input.origin,
+    condition: input.condition,
+    grade: input.condition === 'used' ? (input.grade ?? null) : null,
+    price_amount: input.price.amount,
+    price_currency: input.price.currency,
+    core_charge_amount: input.coreCharge?.amount ?? null,
+    core_charge_currency: input.coreCharge?.currency ?? null,
+    city: input.location.city.trim(),
+    city_key: cityKey(input.location.city),
+    country: input.location.country,
+    warranty_months: input.warrantyMonths ?? 0,
+    part_numbers_json: JSON.stringify(partNumbers),
+    fitment_json: JSON.stringify(input.fitment ?? []),
+    images_json: JSON.stringify(input.images ?? []),
+    donor_vehicle_json: input.donorVehicle ? JSON.stringify(input.donorVehicle) : null,
+  };
+}
+
+/** The rows search uses to match numbers and vehicles; replaced wholesale when the listing changes. */
+export async function writeChildRows(trx: Db, partId: string, input: PartInput, replace: boolean): Promise<void> {
+  if (replace) {
+    await trx('part_numbers').where({ part_id: partId }).delete();
+    await trx('part_fitments').where({ part_id: partId }).delete();
+  }
+  const numbers = input.partNumbers.map((p, position) => ({
+    part_id: partId,
+    position,
+    number: p.number.trim(),
+    normalized: normalizePartNumber(p.number),
+    kind: p.kind,
+  }));
+  if (numbers.length) await trx('part_numbers').insert(numbers);
+  const fitments = (input.fitment ?? []).map((f, position) => ({
+    part_id: partId,
+    position,
+    make_key: vehicleKey(f.make),
+    model_key: vehicleKey(f.model),
+    make: f.make.trim(),
+    model: f.model.trim(),
+    year_from: f.yearFrom,
+    year_to: f.yearTo,
+  }));
+  if (fitments.length) await trx('part_fitments').insert(fitments);
+}
