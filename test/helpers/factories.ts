@@ -1,3 +1,4 @@
+import type { components } from '../../src/generated/api';
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from './context';
 
@@ -79,7 +80,7 @@ export const partInput = (overrides: Record<string, unknown> = {}) => ({
 });
 
 /** Lists a part as the given seller; returns the created listing. */
-export async function createPart(ctx: TestContext, seller: TestUser, overrides: Record<string, unknown> = {}): Promise<Record<string, any>> {
+export async function createPart(ctx: TestContext, seller: TestUser, overrides: Record<string, unknown> = {}): Promise<components['schemas']['Part']> {
   const res = await ctx.http().post('/api/v1/parts').set(seller.auth).send(partInput(overrides));
   if (res.status !== 201) throw new Error(`createPart failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;

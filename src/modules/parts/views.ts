@@ -2,7 +2,8 @@ import type { QueryBuilder } from 'objection';
 import type { Db } from '../../db/knex';
 import { pageNewestFirst, type PageRequest } from '../../db/paging';
 import type { Page } from '../../http/pagination';
-import { Part, type PartSellerView, type PartView } from './part.model';
+import type { Part} from './part.model';
+import { type PartSellerView, type PartView } from './part.model';
 
 /** The seller summary shown on each listing, loaded once for a page of listings. */
 export async function sellerViews(db: Db, sellerIds: string[]): Promise<Map<string, PartSellerView>> {
