@@ -66,10 +66,10 @@ export async function createSeller(
 
 export const partInput = (overrides: Record<string, unknown> = {}) => ({
   title: 'Plaquettes de frein avant',
-  description: 'Jeu de 4 plaquettes, montage sans modification.',
+  description: 'Pièce contrôlée, montage sans modification.',
   category: 'brakes',
   brand: 'Bosch',
-  partNumbers: [{ number: '0 986 494 123', kind: 'aftermarket' }],
+  partNumbers: [{ number: `T-${randomBytes(4).toString('hex').toUpperCase()}`, kind: 'aftermarket' }],
   origin: 'aftermarket',
   condition: 'new',
   price: { amount: 34900, currency: 'MAD' },
