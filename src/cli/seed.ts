@@ -1,9 +1,23 @@
 import { seedDemo } from '../seed/demo';
-import { runWithDatabase } from './context';
+import { flag, runWithDatabase } from './context';
 
+// npm run seed [-- --parts 1000000]
 void runWithDatabase(async (db, config) => {
-  const report = await seedDemo(db, config);
-  console.log(`Demo data ready (${report.created} accounts created).`);
+  const partsFlag = flag('parts');
+  const parts = partsFlag === undefined ? undefined : Number(partsFlag);
+  if (parts !== undefined && (!Number.isInteger(parts) || parts < 0 || parts > 10_000_000)) throw new Error('--parts must be an integer from 0 to 10000000');
+  const started = Date.now();
+  let lastReport = 0;
+  const report = await seedDemo(db, config, {
+    parts,
+    onProgress: (done) => {
+      if (Date.now() - lastReport > 5000) {
+        lastReport = Date.now();
+        console.log(`  … ${done} listings`);
+      }
+    },
+  });
+  console.log(`Demo data ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${report.created} accounts created, ${report.partsAdded} listings added).`);
   if (report.admin) console.log(`  admin   ${report.admin.email} / ${report.admin.password}`);
   for (const a of report.accounts) console.log(`  ${a.role.padEnd(7)} ${a.email} / ${a.password}`);
 });

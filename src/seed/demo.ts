@@ -3,6 +3,7 @@ import type { Db } from '../db/knex';
 import { createServices } from '../modules';
 import { ensureAdmin } from '../modules/users/admin-bootstrap';
 import { User } from '../modules/users/user.model';
+import { seedCatalog, type CatalogSeller } from './catalog';
 import type { SellerType } from '../modules/sellers/seller-profile.model';
 
 /** Shared by every demo account so the walkthrough is easy to follow; never used in production. */
@@ -33,14 +34,18 @@ export const DEMO_BUYERS = [
   { email: 'karim.garage@demo.otomoto.ma', displayName: 'Garage Karim' },
 ];
 
+/** Listings in the demo catalogue; `npm run seed -- --parts N` builds bigger ones. */
+export const DEMO_CATALOG_SIZE = 2000;
+
 export interface SeedReport {
   admin: { email: string; password: string } | null;
   accounts: { email: string; role: string; password: string }[];
   created: number;
+  partsAdded: number;
 }
 
 /** Idempotent: running it twice leaves the same accounts, profiles and statuses. */
-export async function seedDemo(db: Db, config: Config): Promise<SeedReport> {
+export async function seedDemo(db: Db, config: Config, options: { parts?: number; onProgress?: (done: number) => void } = {}): Promise<SeedReport> {
   if (config.nodeEnv === 'production') throw new Error('Demo data is never seeded in production');
   const services = createServices(db, config);
   let created = 0;
@@ -50,6 +55,7 @@ export async function seedDemo(db: Db, config: Config): Promise<SeedReport> {
     adminId = (await User.query(db).findOne({ email: config.admin.email }))?.id ?? null;
   }
   const accounts: SeedReport['accounts'] = [];
+  const catalogSellers: CatalogSeller[] = [];
   for (const buyer of DEMO_BUYERS) {
     const existing = await User.query(db).findOne({ email: buyer.email });
     if (!existing) {
@@ -78,7 +84,10 @@ export async function seedDemo(db: Db, config: Config): Promise<SeedReport> {
       }, undefined);
       if (adminId) await services.sellers.review('verify', adminId, view.id, 'Demo seller, verified by the seed');
     }
+    const verified = await services.sellers.findVerifiedByUser(user.id);
+    if (verified) catalogSellers.push({ id: verified.id, sellerType: verified.sellerType, city: verified.city });
     accounts.push({ email: seller.email, role: 'seller', password: DEMO_PASSWORD });
   }
-  return { admin: config.admin, accounts, created };
+  const partsAdded = await seedCatalog(db, catalogSellers, options.parts ?? DEMO_CATALOG_SIZE, options.onProgress);
+  return { admin: config.admin, accounts, created, partsAdded };
 }
