@@ -44,6 +44,10 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['status', 'seller_listed', 'id'], 'parts_listed_newest_idx');
     t.index(['status', 'seller_listed', 'price_amount', 'id'], 'parts_listed_price_idx');
     t.index(['status', 'seller_listed', 'category', 'id'], 'parts_listed_category_idx');
+    // Facet counts read only this index, never the wide rows.
+    t.index(['status', 'seller_listed', 'category', 'condition', 'seller_type'], 'parts_facets_idx');
+    // SQLite: full-text hits join here by search_rowid and are filtered, faceted and ordered without touching the rows.
+    if (!postgres) t.index(['search_rowid', 'status', 'seller_listed', 'category', 'condition', 'seller_type', 'id'], 'parts_search_cover_idx');
   });
 
   await knex.schema.createTable('part_numbers', (t) => {

@@ -69,9 +69,10 @@ describe('GET /api/v1/parts filters', () => {
     expect(await titles({})).toEqual(T('pads', 'disc', 'alternator', 'padsCopy'));
   });
 
-  it('q: every word must match a word or its start, across title, description, brand and numbers, ignoring accents', async () => {
+  it('q: every word must match a whole word, the last also the start of one, across title, description, brand and numbers, ignoring accents', async () => {
     expect(await titles({ q: 'plaquettes' })).toEqual(T('pads', 'disc', 'padsCopy'));
-    expect(await titles({ q: 'plaq frein' })).toEqual(T('pads', 'disc'));
+    expect(await titles({ q: 'frein plaq' })).toEqual(T('pads', 'disc'));
+    expect(await titles({ q: 'plaq frein' })).toEqual([]);
     expect(await titles({ q: 'citroen' })).toEqual(T('alternator'));
     expect(await titles({ q: 'VENTILE' })).toEqual(T('disc'));
     expect(await titles({ q: 'valeo' })).toEqual(T('alternator'));

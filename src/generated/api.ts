@@ -295,8 +295,8 @@ export interface paths {
         /**
          * Search active listings
          * @description Active listings of verified sellers only. Every filter narrows the result (AND).
-         *     `q` is full text over title, description, brand and part numbers: every word must match, as a
-         *     word or the start of one, ignoring case and accents. `partNumber` matches the number as
+         *     `q` is full text over title, description, brand and part numbers: every word must match a whole
+         *     word, and the last one may also match the start of a word (as typed so far), ignoring case and accents. `partNumber` matches the number as
          *     normalised (upper case, no spaces, dashes or dots), directly or through a cross reference.
          *     `make`/`model`/`year` match the fitment list (the year within a fitment's range).
          *     Sorts: `relevance` (listings with every word of `q` in the title first, then newest; the default

@@ -1,4 +1,4 @@
-import type { Db } from '../db/knex';
+import { dialectOf, type Db } from '../db/knex';
 import { insertPartsBulk, withSecondaryIndexesDeferred, type BulkPart } from '../modules/parts/bulk';
 import type { PartInput } from '../modules/parts/rules';
 import { DESCRIPTIONS, PART_TYPES, VEHICLES } from './catalog-data';
@@ -146,7 +146,12 @@ export async function seedCatalog(db: Db, sellers: CatalogSeller[], target: numb
       onProgress?.(end);
     }
   };
-  if (target - existing > BULK_LOAD_THRESHOLD) await withSecondaryIndexesDeferred(db, load);
-  else await load();
+  if (target - existing > BULK_LOAD_THRESHOLD) {
+    await withSecondaryIndexesDeferred(db, load);
+    // Fresh planner statistics, or the first queries on a big catalogue pick the wrong index.
+    if (dialectOf(db) === 'sqlite') await db.raw('ANALYZE');
+  } else {
+    await load();
+  }
   return Math.max(0, target - existing);
 }

@@ -6,7 +6,7 @@ type IndexedPart = Parameters<typeof searchDocument>[0] & { id: string };
 
 /**
  * Full-text search behind one interface with the same semantics on both databases: every word
- * of the query must match a word or the start of one (folded case and accents). PostgreSQL keeps a
+ * of the query must match a whole word, the last one also the start of a word (folded case and accents). PostgreSQL keeps a
  * weighted tsvector on the row; SQLite an FTS5 table keyed by the row's search_rowid.
  */
 export interface SearchIndex {
@@ -18,9 +18,14 @@ export interface SearchIndex {
   matches(db: Db, query: string, titleOnly?: boolean): Knex.Raw | null;
 }
 
-/** `brake pads` → the FTS5 or tsquery form of "brake* AND pads*" (single letters match whole words only). */
-function terms(query: string): string[] {
-  return searchTokens(query).slice(0, MAX_QUERY_TOKENS);
+/**
+ * Query words and whether each may match the start of a word: only the last one, as the user may
+ * still be typing it ("plaquettes frein av"); the others must be whole words. Prefix matching every
+ * word costs several times more at a million listings and finds little more.
+ */
+function terms(query: string): { word: string; prefix: boolean }[] {
+  const words = searchTokens(query).slice(0, MAX_QUERY_TOKENS);
+  return words.map((word, i) => ({ word, prefix: i === words.length - 1 && word.length > 1 }));
 }
 
 function postgresIndex(): SearchIndex {
@@ -36,7 +41,7 @@ function postgresIndex(): SearchIndex {
     matches: (db, query, titleOnly = false) => {
       const words = terms(query);
       if (words.length === 0) return null;
-      const tsquery = words.map((w) => (w.length > 1 ? `${w}:*` : w) + (titleOnly ? (w.length > 1 ? 'A' : ':A') : '')).join(' & ');
+      const tsquery = words.map(({ word, prefix }) => `${word}${prefix || titleOnly ? ':' : ''}${prefix ? '*' : ''}${titleOnly ? 'A' : ''}`).join(' & ');
       return db.raw("parts.search_vector @@ to_tsquery('simple', ?)", [tsquery]);
     },
   };
@@ -63,7 +68,7 @@ function sqliteIndex(): SearchIndex {
     matches: (db, query, titleOnly = false) => {
       const words = terms(query);
       if (words.length === 0) return null;
-      const expression = words.map((w) => (w.length > 1 ? `"${w}"*` : `"${w}"`)).join(' ');
+      const expression = words.map(({ word, prefix }) => `"${word}"${prefix ? '*' : ''}`).join(' ');
       return db.raw('parts.search_rowid IN (SELECT rowid FROM parts_fts WHERE parts_fts MATCH ?)', [titleOnly ? `title : (${expression})` : expression]);
     },
   };

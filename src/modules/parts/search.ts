@@ -4,7 +4,7 @@ import type { components, operations } from '../../generated/api';
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor, invalidCursor } from '../../http/pagination';
 import { cityKey } from '../sellers/seller-profile.model';
 import { normalizePartNumber, vehicleKey } from './normalize';
-import { Part, PART_READ_COLUMNS, type PartView } from './part.model';
+import { Part, type PartView } from './part.model';
 import type { SearchIndex } from './search-index';
 import { toPartViews } from './views';
 
@@ -67,6 +67,8 @@ async function filtered(db: Db, index: SearchIndex, q: SearchQuery): Promise<{ q
 interface Ordering {
   /** Cursor fields, in sort order. */
   fields: string[];
+  /** Columns the sort needs besides the id (kept minimal so indexes can answer alone). */
+  keys: string[];
   apply(query: Knex.QueryBuilder, after: Record<string, string | number> | null): void;
   cursorOf(row: Record<string, unknown>): Record<string, string | number>;
 }
@@ -78,6 +80,7 @@ function ordering(db: Db, index: SearchIndex, sort: Sort, q: SearchQuery): Order
     const cmp = sort === 'price' ? '>' : '<';
     return {
       fields: ['p', 'id'],
+      keys: ['parts.price_amount'],
       apply: (query, after) => {
         if (after) query.where((w) => w.where('parts.price_amount', cmp, after.p as number).orWhere((t) => t.where('parts.price_amount', after.p as number).where('parts.id', cmp, after.id as string)));
         query.orderBy([{ column: 'parts.price_amount', order: dir }, { column: 'parts.id', order: dir }]);
@@ -92,6 +95,7 @@ function ordering(db: Db, index: SearchIndex, sort: Sort, q: SearchQuery): Order
     const score = db.raw('(CASE WHEN ? THEN 1 ELSE 0 END)', [titleMatch]);
     return {
       fields: ['s', 'id'],
+      keys: [],
       apply: (query, after) => {
         query.select(db.raw('? AS relevance', [score]));
         if (after) query.where((w) => w.whereRaw('? < ?', [score, after.s as number]).orWhere((t) => t.whereRaw('? = ?', [score, after.s as number]).where('parts.id', '<', after.id as string)));
@@ -102,6 +106,7 @@ function ordering(db: Db, index: SearchIndex, sort: Sort, q: SearchQuery): Order
   }
   return {
     fields: ['id'],
+    keys: [],
     apply: (query, after) => {
       if (after) query.where('parts.id', '<', after.id as string);
       query.orderBy('parts.id', 'desc');
@@ -110,13 +115,21 @@ function ordering(db: Db, index: SearchIndex, sort: Sort, q: SearchQuery): Order
   };
 }
 
+/** The three facets from one grouped scan of the result (a few hundred groups at most), summed here. */
 async function facetCounts(base: Knex.QueryBuilder): Promise<Facets> {
-  const count = async (column: string) => {
-    const rows = (await base.clone().clearSelect().clearOrder().select(`parts.${column} as value`).count({ count: '*' }).groupBy(`parts.${column}`).orderBy('value')) as { value: string; count: number | string }[];
-    return rows.map((r) => ({ value: r.value, count: Number(r.count) }));
+  const rows = (await base
+    .clone()
+    .clearSelect()
+    .clearOrder()
+    .select('parts.category', 'parts.condition', 'parts.seller_type')
+    .count({ n: '*' })
+    .groupBy('parts.category', 'parts.condition', 'parts.seller_type')) as { category: string; condition: string; seller_type: string; n: number | string }[];
+  const tally = (key: 'category' | 'condition' | 'seller_type') => {
+    const counts = new Map<string, number>();
+    for (const row of rows) counts.set(row[key], (counts.get(row[key]) ?? 0) + Number(row.n));
+    return [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([value, count]) => ({ value, count }));
   };
-  const [category, condition, sellerType] = await Promise.all([count('category'), count('condition'), count('seller_type')]);
-  return { category, condition, sellerType };
+  return { category: tally('category'), condition: tally('condition'), sellerType: tally('seller_type') };
 }
 
 export async function searchParts(db: Db, index: SearchIndex, q: SearchQuery): Promise<{ data: PartView[]; nextCursor: string | null; facets?: Facets }> {
@@ -127,13 +140,15 @@ export async function searchParts(db: Db, index: SearchIndex, q: SearchQuery): P
   const after = decodeCursor(q.cursor, [...order.fields, 'o']);
   if (after && after.o !== sort) throw invalidCursor();
   const { query: base } = await filtered(db, index, q);
-  const page = base.clone().select(PART_READ_COLUMNS);
+  // Two steps: find the page's ids and sort keys from indexes alone, then read those few wide rows.
+  const page = base.clone().select('parts.id', ...order.keys);
   order.apply(page, after);
-  const rows = (await page.limit(limit + 1)) as Record<string, unknown>[];
-  const hasMore = rows.length > limit;
-  const pageRows = rows.slice(0, limit);
-  const last = pageRows[pageRows.length - 1];
-  const parts = pageRows.map((r) => Part.fromDatabaseJson(r));
+  const keys = (await page.limit(limit + 1)) as Record<string, unknown>[];
+  const hasMore = keys.length > limit;
+  const pageKeys = keys.slice(0, limit);
+  const last = pageKeys[pageKeys.length - 1];
+  const byId = new Map((await Part.read(db).whereIn('parts.id', pageKeys.map((k) => String(k.id)))).map((p) => [p.id, p]));
+  const parts = pageKeys.map((k) => byId.get(String(k.id))).filter((p): p is Part => p !== undefined);
   const result: { data: PartView[]; nextCursor: string | null; facets?: Facets } = {
     data: await toPartViews(db, parts),
     nextCursor: hasMore && last ? encodeCursor({ ...order.cursorOf(last), o: sort }) : null,

@@ -1,0 +1,215 @@
+/**
+ * npm run bench:search [-- --parts 1000000] [--requests 200] [--seconds 10]
+ *
+ * Search latency through HTTP on one instance, on SQLite (data/bench/) and, when
+ * BENCH_DATABASE_URL is a postgres:// URL, on PostgreSQL: p50 and p95 of six searches over the
+ * million-listing catalogue. Then GET /api/v1/parts/{partId} throughput against a bare Express 5
+ * handler returning the same JSON from memory, measured side by side. Results go to
+ * docs/benchmarks.md (the search section is replaced; other sections stay).
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import express from 'express';
+import { createApp } from '../app';
+import { loadConfig, type Config } from '../config';
+import { createDb, dialectOf, type Db } from '../db/knex';
+import { migrateLatest } from '../db/migrations';
+import { createLogger } from '../logger';
+import { catalogPart } from '../seed/catalog';
+import { seedDemo } from '../seed/demo';
+import { flag } from './context';
+
+const root = path.resolve(__dirname, '../..');
+const PARTS = Number(flag('parts') ?? 1_000_000);
+const REQUESTS = Number(flag('requests') ?? 200);
+const SECONDS = Number(flag('seconds') ?? 10);
+const TARGET_P95_MS = 50;
+const TARGET_RATIO = 0.5;
+
+interface Listening {
+  base: string;
+  close: () => Promise<void>;
+}
+
+function listen(app: express.Express): Promise<Listening> {
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({ base: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) });
+    });
+  });
+}
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+
+async function timeRequests(url: string): Promise<{ p50: number; p95: number; count: number }> {
+  const get = async () => {
+    const res = await fetch(url);
+    if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
+    return res.json() as Promise<{ data: unknown[] }>;
+  };
+  for (let i = 0; i < 10; i += 1) await get();
+  const samples: number[] = [];
+  for (let i = 0; i < REQUESTS; i += 1) {
+    const started = process.hrtime.bigint();
+    await get();
+    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 50), p95: percentile(samples, 95), count: (await get()).data.length };
+}
+
+/**
+ * Requests per second from autocannon, run as its own process so it does not share our event loop
+ * (and asynchronously: the servers under test live in this process and must keep answering).
+ */
+async function throughput(url: string): Promise<number> {
+  const bin = path.join(root, 'node_modules/.bin/autocannon');
+  const { stdout: out } = await promisify(execFile)(bin, ['-j', '-c', '20', '-d', String(SECONDS), url], { encoding: 'utf8' });
+  const result = JSON.parse(out) as { requests: { average: number }; non2xx: number; errors: number };
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result.requests.average;
+}
+
+async function pageCursor(base: string, pageNumber: number): Promise<string> {
+  let cursor = '';
+  for (let page = 1; page < pageNumber; page += 1) {
+    const res = (await (await fetch(`${base}/api/v1/parts?limit=20${cursor ? `&cursor=${cursor}` : ''}`)).json()) as { nextCursor: string };
+    cursor = res.nextCursor;
+  }
+  return cursor;
+}
+
+interface DbResult {
+  database: string;
+  rows: { name: string; query: string; p50: number; p95: number; count: number }[];
+  ratio?: { app: number; bare: number; ratio: number };
+}
+
+async function benchDatabase(config: Config, withThroughput: boolean): Promise<DbResult> {
+  const db: Db = createDb(config.database);
+  try {
+    await migrateLatest(db);
+    const started = Date.now();
+    const report = await seedDemo(db, config, { parts: PARTS });
+    if (report.partsAdded > 0) console.log(`  catalogue: ${report.partsAdded} listings added in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    const app = createApp({ config, db, logger: createLogger({ ...config, logLevel: 'silent' }) });
+    const server = await listen(app);
+    try {
+      const sample = catalogPart(123_457, [{ id: 'x', sellerType: 'retailer', city: 'Rabat' }]);
+      const queries: [string, string][] = [
+        ['text', 'q=plaquettes%20frein%20avant'],
+        ['part number', `partNumber=${encodeURIComponent(sample.input.partNumbers[0]!.number)}`],
+        ['make + model + year + condition', 'make=Dacia&model=Logan&year=2015&condition=used'],
+        ['price range sorted by price', 'priceMin=50000&priceMax=150000&sort=price'],
+        ['facets', 'category=brakes&facets=true'],
+        ['50th page by cursor', `cursor=${await pageCursor(server.base, 50)}`],
+      ];
+      const rows: DbResult['rows'] = [];
+      for (const [name, query] of queries) {
+        const r = await timeRequests(`${server.base}/api/v1/parts?${query}`);
+        rows.push({ name, query: decodeURIComponent(query).slice(0, 70), ...r });
+        console.log(`  ${name.padEnd(32)} p50 ${r.p50.toFixed(1).padStart(7)} ms   p95 ${r.p95.toFixed(1).padStart(7)} ms`);
+      }
+      const result: DbResult = { database: dialectOf(db), rows };
+      if (withThroughput) {
+        const someId = ((await (await fetch(`${server.base}/api/v1/parts?limit=1`)).json()) as { data: { id: string }[] }).data[0]!.id;
+        const body = (await (await fetch(`${server.base}/api/v1/parts/${someId}`)).json()) as unknown;
+        const bareApp = express();
+        bareApp.get('/api/v1/parts/:partId', (_req, res) => {
+          res.json(body);
+        });
+        const bare = await listen(bareApp);
+        try {
+          // Alternate, so drift in machine load hits both sides alike; keep the best of each.
+          const app1 = await throughput(`${server.base}/api/v1/parts/${someId}`);
+          const bare1 = await throughput(`${bare.base}/api/v1/parts/${someId}`);
+          const app2 = await throughput(`${server.base}/api/v1/parts/${someId}`);
+          const bare2 = await throughput(`${bare.base}/api/v1/parts/${someId}`);
+          const appRps = Math.max(app1, app2);
+          const bareRps = Math.max(bare1, bare2);
+          result.ratio = { app: appRps, bare: bareRps, ratio: appRps / bareRps };
+          console.log(`  GET /api/v1/parts/{id}: ${appRps.toFixed(0)} req/s vs bare Express ${bareRps.toFixed(0)} req/s → ratio ${(appRps / bareRps).toFixed(2)}`);
+        } finally {
+          await bare.close();
+        }
+      }
+      return result;
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await db.destroy();
+  }
+}
+
+function markdown(results: DbResult[], notes: string[]): string {
+  const lines = [
+    '<!-- bench:search:start -->',
+    '## Search (`npm run bench:search`)',
+    '',
+    `Run ${new Date().toISOString()} on ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
+    `${PARTS.toLocaleString('en-US')} listings (the deterministic demo catalogue), one API instance, through HTTP on loopback;`,
+    `${REQUESTS} sequential requests per search after 10 warm-up requests, 20 results per page. Target: p95 under ${TARGET_P95_MS} ms.`,
+    '',
+    `| search | query | ${results.map((r) => `${r.database} p50 | ${r.database} p95`).join(' | ')} |`,
+    `|---|---|${results.map(() => '---:|---:').join('|')}|`,
+  ];
+  const names = results[0]?.rows.map((r) => r.name) ?? [];
+  names.forEach((name, i) => {
+    const cells = results.map((r) => {
+      const row = r.rows[i] as DbResult['rows'][number];
+      return `${row.p50.toFixed(1)} ms | ${row.p95.toFixed(1)} ms${row.p95 < TARGET_P95_MS ? '' : ' ✗'}`;
+    });
+    lines.push(`| ${name} | \`${results[0]?.rows[i]?.query.replace(/\|/g, '\\|')}\` | ${cells.join(' | ')} |`);
+  });
+  lines.push('');
+  for (const r of results) {
+    if (!r.ratio) continue;
+    lines.push(
+      `GET /api/v1/parts/{partId} on ${r.database}: ${r.ratio.app.toFixed(0)} req/s against ${r.ratio.bare.toFixed(0)} req/s for a bare Express 5 handler returning the same JSON from memory (autocannon, 20 connections, ${SECONDS} s, best of two alternating rounds each): **ratio ${r.ratio.ratio.toFixed(2)}** (target ≥ ${TARGET_RATIO}).`,
+      '',
+    );
+  }
+  lines.push(...notes.map((n) => `- ${n}`), '', '<!-- bench:search:end -->');
+  return lines.join('\n');
+}
+
+function writeReport(section: string): void {
+  const file = path.join(root, 'docs/benchmarks.md');
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nFigures measured by the `npm run bench:*` scripts; each script rewrites its own section.\n';
+  const pattern = /<!-- bench:search:start -->[\s\S]*<!-- bench:search:end -->/;
+  writeFileSync(file, pattern.test(current) ? current.replace(pattern, section) : `${current.trimEnd()}\n\n${section}\n`);
+}
+
+async function main(): Promise<void> {
+  const base = loadConfig({ NODE_ENV: 'test', JWT_SECRET: randomBytes(32).toString('hex'), LOG_LEVEL: 'silent', VALIDATE_RESPONSES: 'false', PASSWORD_SCRYPT_LOG_N: '12' });
+  const results: DbResult[] = [];
+  const notes: string[] = [
+    'Responses are not validated against the contract here (as in production); tests validate every response.',
+  ];
+  const benchDir = path.join(root, 'data/bench');
+  mkdirSync(benchDir, { recursive: true });
+  console.log('SQLite');
+  results.push(await benchDatabase({ ...base, database: { client: 'sqlite', sqlitePath: path.join(benchDir, 'otomoto-bench.sqlite') } }, true));
+  const pgUrl = process.env.BENCH_DATABASE_URL;
+  if (pgUrl && /^postgres(ql)?:\/\//.test(pgUrl)) {
+    console.log('PostgreSQL');
+    results.push(await benchDatabase({ ...base, database: { client: 'postgresql', url: pgUrl } }, true));
+    notes.push('PostgreSQL 15 ran as a throwaway local cluster (.ci/postgres.sh: fsync off, which only affects writes; these are reads).');
+  } else {
+    notes.push('PostgreSQL not measured in this run: set BENCH_DATABASE_URL=postgres://… to include it.');
+  }
+  writeReport(markdown(results, notes));
+  console.log('docs/benchmarks.md updated');
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
