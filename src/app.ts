@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
 import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
@@ -34,17 +35,22 @@ export function createApp({ config, db, logger = createLogger(config) }: AppDepe
   // ETags are versions of editable resources (If-Match), not body hashes.
   app.set('etag', false);
 
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : uuidv7();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-    }),
-  );
+  const requestId = (req: IncomingMessage, res: ServerResponse): string => {
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : uuidv7();
+    res.setHeader('X-Request-Id', id);
+    return id;
+  };
+  if (logger.isLevelEnabled('fatal')) {
+    app.use(pinoHttp({ logger, genReqId: requestId }));
+  } else {
+    // Logging is off: keep request ids and req.log, skip building a log record per request.
+    app.use((req, res, next) => {
+      req.id = requestId(req, res);
+      req.log = logger;
+      next();
+    });
+  }
   app.use(helmet());
   app.use(cors({ origin: [...config.corsOrigins], exposedHeaders: ['ETag', 'X-Request-Id', 'Retry-After'] }));
   app.use(express.json({ limit: config.bodyLimitBytes }));

@@ -41,7 +41,8 @@ export function createDb(database: Config['database']): Db {
     pool: {
       min: 1,
       max: 1,
-      afterCreate: (conn: { pragma: (sql: string) => unknown }, done: (err: Error | null, conn: unknown) => void) => {
+      afterCreate: (conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) => {
+        cacheStatements(conn);
         // WAL lets readers proceed during a write; FKs are off by default in SQLite.
         conn.pragma('journal_mode = WAL');
         conn.pragma('foreign_keys = ON');
@@ -56,6 +57,34 @@ export function createDb(database: Config['database']): Db {
       },
     },
   });
+}
+
+interface SqliteConnection {
+  pragma(sql: string): unknown;
+  prepare(sql: string): unknown;
+}
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * knex prepares every query anew; compiling SQL costs more than running it on a hot row. The
+ * connection keeps its most recent statements (better-sqlite3 statements are reusable once run,
+ * and knex runs each to completion synchronously).
+ */
+function cacheStatements(conn: SqliteConnection): void {
+  const prepare = conn.prepare.bind(conn);
+  const cache = new Map<string, unknown>();
+  conn.prepare = (sql: string) => {
+    let statement = cache.get(sql);
+    if (statement === undefined) {
+      statement = prepare(sql);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    } else {
+      cache.delete(sql);
+    }
+    cache.set(sql, statement);
+    return statement;
+  };
 }
 
 export function dialectOf(db: Db): 'sqlite' | 'postgresql' {

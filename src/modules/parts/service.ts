@@ -102,14 +102,17 @@ export function createPartService(db: Db, config: Config) {
       });
     },
 
+    /** One query with the seller's summary: the hottest read of the marketplace. */
     async get(auth: AuthContext | undefined, partId: string): Promise<{ view: PartView; etag: string }> {
-      const part = await Part.read(db).findById(partId);
+      const part = (await Part.read(db)
+        .select('seller_profiles.legal_name as sellerLegalName', 'seller_profiles.city as sellerCity', 'seller_profiles.user_id as sellerUserId')
+        .join('seller_profiles', 'seller_profiles.id', 'parts.seller_id')
+        .findById(partId)) as (Part & { sellerLegalName: string; sellerCity: string; sellerUserId: string }) | undefined;
       if (!part) throw notFound('part');
-      if (part.status !== 'active' || !part.sellerListed) {
-        const seller = await SellerProfile.query(db).findById(part.sellerId);
-        if (!auth || seller?.userId !== auth.userId) throw notFound('part');
-      }
-      return { view: await view(db, part), etag: part.etag };
+      const visible = part.status === 'active' && Boolean(part.sellerListed);
+      if (!visible && part.sellerUserId !== auth?.userId) throw notFound('part');
+      const seller = { id: part.sellerId, legalName: part.sellerLegalName, sellerType: part.sellerType, city: part.sellerCity };
+      return { view: part.toView(seller), etag: part.etag };
     },
 
     async update(auth: AuthContext, partId: string, patch: PartPatch, ifMatch: string | undefined): Promise<{ view: PartView; etag: string }> {
