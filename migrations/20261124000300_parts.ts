@@ -10,6 +10,8 @@ export async function up(knex: Knex): Promise<void> {
     t.string('id', 36).primary();
     t.string('seller_id', 36).notNullable().references('id').inTable('seller_profiles');
     t.string('title', 140).notNullable();
+    // The title's words, folded (lower case, no accents), space-separated: what relevance ranking reads.
+    t.string('title_search', 200).notNullable();
     t.text('description').notNullable();
     t.string('category', 24).notNullable().checkIn(categories, 'parts_category_check');
     t.string('brand', 60).notNullable();
@@ -47,7 +49,7 @@ export async function up(knex: Knex): Promise<void> {
     // Facet counts read only this index, never the wide rows.
     t.index(['status', 'seller_listed', 'category', 'condition', 'seller_type'], 'parts_facets_idx');
     // SQLite: full-text hits join here by search_rowid and are filtered, faceted and ordered without touching the rows.
-    if (!postgres) t.index(['search_rowid', 'status', 'seller_listed', 'category', 'condition', 'seller_type', 'id'], 'parts_search_cover_idx');
+    if (!postgres) t.index(['search_rowid', 'status', 'seller_listed', 'category', 'condition', 'seller_type', 'id', 'title_search'], 'parts_search_cover_idx');
   });
 
   await knex.schema.createTable('part_numbers', (t) => {

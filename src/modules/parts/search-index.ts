@@ -14,8 +14,8 @@ export interface SearchIndex {
   columnsFor(trx: Db, part: IndexedPart): Promise<Record<string, unknown>>;
   /** Re-index an existing row after its text changed. */
   update(trx: Db, part: IndexedPart): Promise<void>;
-  /** SQL condition: the row matches every query word, anywhere (or in the title only). */
-  matches(db: Db, query: string, titleOnly?: boolean): Knex.Raw | null;
+  /** SQL condition: the row matches every query word, in any indexed field. */
+  matches(db: Db, query: string): Knex.Raw | null;
 }
 
 /**
@@ -23,7 +23,7 @@ export interface SearchIndex {
  * still be typing it ("plaquettes frein av"); the others must be whole words. Prefix matching every
  * word costs several times more at a million listings and finds little more.
  */
-function terms(query: string): { word: string; prefix: boolean }[] {
+export function terms(query: string): { word: string; prefix: boolean }[] {
   const words = searchTokens(query).slice(0, MAX_QUERY_TOKENS);
   return words.map((word, i) => ({ word, prefix: i === words.length - 1 && word.length > 1 }));
 }
@@ -38,10 +38,10 @@ function postgresIndex(): SearchIndex {
     update: async (trx, part) => {
       await trx('parts').where({ id: part.id }).update({ search_vector: vector(trx, part) });
     },
-    matches: (db, query, titleOnly = false) => {
+    matches: (db, query) => {
       const words = terms(query);
       if (words.length === 0) return null;
-      const tsquery = words.map(({ word, prefix }) => `${word}${prefix || titleOnly ? ':' : ''}${prefix ? '*' : ''}${titleOnly ? 'A' : ''}`).join(' & ');
+      const tsquery = words.map(({ word, prefix }) => `${word}${prefix ? ':*' : ''}`).join(' & ');
       return db.raw("parts.search_vector @@ to_tsquery('simple', ?)", [tsquery]);
     },
   };
@@ -65,11 +65,11 @@ function sqliteIndex(): SearchIndex {
       await trx.raw('DELETE FROM parts_fts WHERE rowid = ?', [row.search_rowid]);
       await write(trx, row.search_rowid, part);
     },
-    matches: (db, query, titleOnly = false) => {
+    matches: (db, query) => {
       const words = terms(query);
       if (words.length === 0) return null;
       const expression = words.map(({ word, prefix }) => `"${word}"${prefix ? '*' : ''}`).join(' ');
-      return db.raw('parts.search_rowid IN (SELECT rowid FROM parts_fts WHERE parts_fts MATCH ?)', [titleOnly ? `title : (${expression})` : expression]);
+      return db.raw('parts.search_rowid IN (SELECT rowid FROM parts_fts WHERE parts_fts MATCH ?)', [expression]);
     },
   };
 }

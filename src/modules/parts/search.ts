@@ -5,7 +5,7 @@ import { decodeCursor, DEFAULT_LIMIT, encodeCursor, invalidCursor } from '../../
 import { cityKey } from '../sellers/seller-profile.model';
 import { normalizePartNumber, vehicleKey } from './normalize';
 import { Part, type PartView } from './part.model';
-import type { SearchIndex } from './search-index';
+import { terms, type SearchIndex } from './search-index';
 import { toPartViews } from './views';
 
 export type SearchQuery = NonNullable<operations['searchParts']['parameters']['query']>;
@@ -73,6 +73,17 @@ interface Ordering {
   cursorOf(row: Record<string, unknown>): Record<string, string | number>;
 }
 
+/**
+ * True when every query word is in the title (the last also as the start of a word), read from the
+ * folded title kept on the row, with the same rule as the full-text match on both databases.
+ */
+function titleMatchesAll(db: Db, query: string): Knex.Raw | null {
+  const words = terms(query);
+  if (words.length === 0) return null;
+  const likes = words.map(({ word, prefix }) => (prefix ? `% ${word}%` : `% ${word} %`));
+  return db.raw(likes.map(() => "(' ' || parts.title_search || ' ') LIKE ?").join(' AND '), likes);
+}
+
 /** Keyset orderings; every one ends on the id so ties are broken the same way on every page. */
 function ordering(db: Db, index: SearchIndex, sort: Sort, q: SearchQuery): Ordering {
   if (sort === 'price' || sort === '-price') {
@@ -88,7 +99,7 @@ function ordering(db: Db, index: SearchIndex, sort: Sort, q: SearchQuery): Order
       cursorOf: (row) => ({ p: Number(row.price_amount), id: String(row.id) }),
     };
   }
-  const titleMatch = sort === 'relevance' && q.q ? index.matches(db, q.q, true) : null;
+  const titleMatch = sort === 'relevance' && q.q ? titleMatchesAll(db, q.q) : null;
   if (titleMatch) {
     // Relevance: listings with every word in the title first, then newest. It depends on the listing
     // alone (not on corpus statistics), so pages stay consistent while others are added.

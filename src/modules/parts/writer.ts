@@ -1,6 +1,6 @@
 import type { Db } from '../../db/knex';
 import { cityKey } from '../sellers/seller-profile.model';
-import { normalizePartNumber, vehicleKey } from './normalize';
+import { normalizePartNumber, searchTokens, vehicleKey } from './normalize';
 import type { PartInput } from './rules';
 
 /** Columns of `parts` that come from what the seller wrote (not status, stock or bookkeeping). */
@@ -8,6 +8,7 @@ export function contentColumns(input: PartInput): Record<string, unknown> {
   const partNumbers = input.partNumbers.map((p) => ({ number: p.number.trim(), normalized: normalizePartNumber(p.number), kind: p.kind }));
   return {
     title: input.title.trim(),
+    title_search: searchTokens(input.title).join(' '),
     description: (input.description ?? '').trim(),
     category: input.category,
     brand: input.brand.trim(),
