@@ -10,7 +10,7 @@ import { SellerProfile } from '../sellers/seller-profile.model';
 import { Part, type PartView } from './part.model';
 import { assertPartRules, type PartInput } from './rules';
 import { createSearchIndex } from './search-index';
-import { pagePartsNewestFirst, sellerViews } from './views';
+import { pagePartsNewestFirst, readPartWithSeller, sellerViews } from './views';
 import { contentColumns, writeChildRows } from './writer';
 
 type PartPatch = components['schemas']['PartPatch'];
@@ -104,15 +104,12 @@ export function createPartService(db: Db, config: Config) {
 
     /** One query with the seller's summary: the hottest read of the marketplace. */
     async get(auth: AuthContext | undefined, partId: string): Promise<{ view: PartView; etag: string }> {
-      const part = (await Part.read(db)
-        .select('seller_profiles.legal_name as sellerLegalName', 'seller_profiles.city as sellerCity', 'seller_profiles.user_id as sellerUserId')
-        .join('seller_profiles', 'seller_profiles.id', 'parts.seller_id')
-        .findById(partId)) as (Part & { sellerLegalName: string; sellerCity: string; sellerUserId: string }) | undefined;
-      if (!part) throw notFound('part');
+      const row = await readPartWithSeller(db, partId);
+      if (!row) throw notFound('part');
+      const { part, seller } = row;
       const visible = part.status === 'active' && Boolean(part.sellerListed);
-      if (!visible && part.sellerUserId !== auth?.userId) throw notFound('part');
-      const seller = { id: part.sellerId, legalName: part.sellerLegalName, sellerType: part.sellerType, city: part.sellerCity };
-      return { view: part.toView(seller), etag: part.etag };
+      if (!visible && seller.userId !== auth?.userId) throw notFound('part');
+      return { view: part.toView(seller.summary), etag: part.etag };
     },
 
     async update(auth: AuthContext, partId: string, patch: PartPatch, ifMatch: string | undefined): Promise<{ view: PartView; etag: string }> {

