@@ -88,6 +88,10 @@ export async function up(knex: Knex): Promise<void> {
 
   // Full text: a tsvector with the title weighted A (PostgreSQL), an FTS5 table keyed by search_rowid (SQLite).
   if (postgres) {
+    // Semi-joins from part numbers and fitments land here and are filtered without reading the rows.
+    await knex.raw(
+      'CREATE INDEX parts_filter_cover_idx ON parts (id) INCLUDE (status, seller_listed, category, condition, grade, origin, seller_type, price_amount, quantity, city_key)',
+    );
     await knex.raw("ALTER TABLE parts ADD COLUMN search_vector tsvector NOT NULL DEFAULT ''::tsvector");
     await knex.raw('CREATE INDEX parts_search_idx ON parts USING GIN (search_vector)');
   } else {

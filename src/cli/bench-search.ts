@@ -201,7 +201,10 @@ async function main(): Promise<void> {
   if (pgUrl && /^postgres(ql)?:\/\//.test(pgUrl)) {
     console.log('PostgreSQL');
     results.push(await benchDatabase({ ...base, database: { client: 'postgresql', url: pgUrl } }, true));
-    notes.push('PostgreSQL 15 ran as a throwaway local cluster (.ci/postgres.sh: fsync off, which only affects writes; these are reads).');
+    const pg = createDb({ client: 'postgresql', url: pgUrl });
+    const settings = (await pg.raw("SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'effective_cache_size', 'random_page_cost', 'server_version') ORDER BY name")) as { rows: { name: string; setting: string; unit: string | null }[] };
+    await pg.destroy();
+    notes.push(`PostgreSQL settings: ${settings.rows.map((r) => `${r.name}=${r.setting}${r.unit ?? ''}`).join(', ')} (a local cluster; fsync off, which only affects writes, and these are reads).`);
   } else {
     notes.push('PostgreSQL not measured in this run: set BENCH_DATABASE_URL=postgres://… to include it.');
   }

@@ -159,6 +159,7 @@ export async function withSecondaryIndexesDeferred<T>(db: Db, load: () => Promis
       await trx.raw("SET LOCAL maintenance_work_mem = '512MB'");
       for (const index of indexes) await trx.raw(index.indexdef);
     });
-    await db.raw(`ANALYZE ${BULK_TABLES.join(', ')}`);
+    // VACUUM sets the visibility map, without which PostgreSQL cannot answer from covering indexes alone.
+    await db.raw(`VACUUM ANALYZE ${BULK_TABLES.join(', ')}`);
   }
 }
