@@ -4,7 +4,7 @@ const tz = { useTz: true, precision: 3 };
 
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('users', (t) => {
-    t.string('id', 36).primary();
+    t.uuid('id').primary();
     t.string('email', 254).notNullable().unique();
     t.string('password_hash', 255).notNullable();
     t.string('display_name', 80).notNullable();
@@ -19,10 +19,10 @@ export async function up(knex: Knex): Promise<void> {
   });
 
   await knex.schema.createTable('refresh_tokens', (t) => {
-    t.string('id', 36).primary();
-    t.string('user_id', 36).notNullable().references('id').inTable('users').onDelete('CASCADE');
+    t.uuid('id').primary();
+    t.uuid('user_id').notNullable().references('id').inTable('users').onDelete('CASCADE');
     // Every token descending from one login shares a family, so reuse of a rotated token can revoke them all.
-    t.string('family_id', 36).notNullable();
+    t.uuid('family_id').notNullable();
     t.string('token_hash', 64).notNullable().unique();
     t.timestamp('expires_at', tz).notNullable();
     t.timestamp('used_at', tz);

@@ -6,8 +6,8 @@ const statuses = ['pending', 'verified', 'rejected', 'suspended'];
 
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('seller_profiles', (t) => {
-    t.string('id', 36).primary();
-    t.string('user_id', 36).notNullable().unique().references('id').inTable('users').onDelete('CASCADE');
+    t.uuid('id').primary();
+    t.uuid('user_id').notNullable().unique().references('id').inTable('users').onDelete('CASCADE');
     t.string('legal_name', 120).notNullable();
     t.string('seller_type', 24).notNullable().checkIn(sellerTypes, 'seller_profiles_type_check');
     t.string('registration_number', 40);
@@ -26,12 +26,12 @@ export async function up(knex: Knex): Promise<void> {
     t.check("seller_type = 'individual' OR registration_number IS NOT NULL", [], 'seller_profiles_registration_check');
   });
   await knex.schema.createTable('seller_status_events', (t) => {
-    t.string('id', 36).primary();
-    t.string('seller_id', 36).notNullable().references('id').inTable('seller_profiles').onDelete('CASCADE');
+    t.uuid('id').primary();
+    t.uuid('seller_id').notNullable().references('id').inTable('seller_profiles').onDelete('CASCADE');
     t.string('from_status', 16).notNullable();
     t.string('to_status', 16).notNullable();
     t.text('reason').notNullable();
-    t.string('actor_id', 36).references('id').inTable('users');
+    t.uuid('actor_id').references('id').inTable('users');
     t.timestamp('created_at', tz).notNullable();
     t.index(['seller_id', 'created_at'], 'seller_status_events_seller_idx');
   });

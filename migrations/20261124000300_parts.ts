@@ -7,8 +7,8 @@ export async function up(knex: Knex): Promise<void> {
   const postgres = knex.client.config.client === 'pg';
 
   await knex.schema.createTable('parts', (t) => {
-    t.string('id', 36).primary();
-    t.string('seller_id', 36).notNullable().references('id').inTable('seller_profiles');
+    t.uuid('id').primary();
+    t.uuid('seller_id').notNullable().references('id').inTable('seller_profiles');
     t.string('title', 140).notNullable();
     // The title's words, folded (lower case, no accents), space-separated: what relevance ranking reads.
     t.string('title_search', 200).notNullable();
@@ -53,7 +53,7 @@ export async function up(knex: Knex): Promise<void> {
   });
 
   await knex.schema.createTable('part_numbers', (t) => {
-    t.string('part_id', 36).notNullable().references('id').inTable('parts').onDelete('CASCADE');
+    t.uuid('part_id').notNullable().references('id').inTable('parts').onDelete('CASCADE');
     t.integer('position').notNullable();
     t.string('number', 40).notNullable();
     t.string('normalized', 40).notNullable();
@@ -63,7 +63,7 @@ export async function up(knex: Knex): Promise<void> {
   });
 
   await knex.schema.createTable('part_fitments', (t) => {
-    t.string('part_id', 36).notNullable().references('id').inTable('parts').onDelete('CASCADE');
+    t.uuid('part_id').notNullable().references('id').inTable('parts').onDelete('CASCADE');
     t.integer('position').notNullable();
     t.string('make_key', 60).notNullable();
     t.string('model_key', 60).notNullable();
@@ -76,12 +76,12 @@ export async function up(knex: Knex): Promise<void> {
   });
 
   await knex.schema.createTable('part_stock_movements', (t) => {
-    t.string('id', 36).primary();
-    t.string('part_id', 36).notNullable().references('id').inTable('parts').onDelete('CASCADE');
+    t.uuid('id').primary();
+    t.uuid('part_id').notNullable().references('id').inTable('parts').onDelete('CASCADE');
     t.integer('delta').notNullable();
     t.integer('quantity_after').notNullable();
     t.string('reason', 200).notNullable();
-    t.string('actor_id', 36).references('id').inTable('users');
+    t.uuid('actor_id').references('id').inTable('users');
     t.timestamp('created_at', tz).notNullable();
     t.index(['part_id', 'id'], 'part_stock_movements_part_idx');
   });

@@ -1,3 +1,4 @@
+import { isUuid } from '../db/ids';
 import { Problem } from './problems';
 
 export interface Page<T> {
@@ -6,6 +7,7 @@ export interface Page<T> {
 }
 
 export const DEFAULT_LIMIT = 20;
+
 
 /** Cursors are base64url JSON of the last row's sort key, so clients cannot fabricate offsets. */
 export function encodeCursor(key: Record<string, string | number>): string {
@@ -21,7 +23,9 @@ export function decodeCursor(cursor: string | undefined, fields: readonly string
       const keys = Object.keys(record);
       const valid =
         keys.length === fields.length &&
-        fields.every((f) => typeof record[f] === 'string' || typeof record[f] === 'number');
+        fields.every((f) => typeof record[f] === 'string' || typeof record[f] === 'number') &&
+        // Ids go into comparisons with uuid columns: anything else is not a cursor we issued.
+        (record.id === undefined || isUuid(record.id));
       if (valid) return record as Record<string, string | number>;
     }
   } catch {

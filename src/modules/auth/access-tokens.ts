@@ -1,3 +1,4 @@
+import { isUuid } from '../../db/ids';
 import jwt from 'jsonwebtoken';
 import { v7 as uuidv7 } from 'uuid';
 import type { Config } from '../../config';
@@ -42,6 +43,6 @@ export function verifyAccessToken(jwtConfig: Config['jwt'], token: string): Acce
     throw invalid();
   }
   if (typeof payload === 'string' || typeof payload.exp !== 'number' || typeof payload.iat !== 'number') throw invalid();
-  if (typeof payload.sub !== 'string' || !ROLES.includes(payload.role as string)) throw invalid();
+  if (typeof payload.sub !== 'string' || !isUuid(payload.sub) || !ROLES.includes(payload.role as string)) throw invalid();
   return { userId: payload.sub, role: payload.role as Role, issuedAt: payload.iat };
 }

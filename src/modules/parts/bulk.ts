@@ -25,6 +25,9 @@ export async function insertPartsBulk(db: Db, parts: BulkPart[]): Promise<void> 
 
 /** PostgreSQL type of each column, for the unnest() casts below. */
 const PG_TYPES: Record<string, string> = {
+  id: 'uuid',
+  seller_id: 'uuid',
+  part_id: 'uuid',
   price_amount: 'bigint',
   core_charge_amount: 'bigint',
   quantity: 'int',
