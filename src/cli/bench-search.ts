@@ -28,6 +28,7 @@ const root = path.resolve(__dirname, '../..');
 const PARTS = Number(flag('parts') ?? 1_000_000);
 const REQUESTS = Number(flag('requests') ?? 200);
 const SECONDS = Number(flag('seconds') ?? 10);
+const SKIP_SQLITE = process.argv.includes('--postgres-only');
 const TARGET_P95_MS = 50;
 const TARGET_RATIO = 0.5;
 
@@ -196,7 +197,8 @@ async function main(): Promise<void> {
   const benchDir = path.join(root, 'data/bench');
   mkdirSync(benchDir, { recursive: true });
   console.log('SQLite');
-  results.push(await benchDatabase({ ...base, database: { client: 'sqlite', sqlitePath: path.join(benchDir, 'otomoto-bench.sqlite') } }, true));
+  if (SKIP_SQLITE) console.log('  skipped (--postgres-only)');
+  else results.push(await benchDatabase({ ...base, database: { client: 'sqlite', sqlitePath: path.join(benchDir, 'otomoto-bench.sqlite') } }, true));
   const pgUrl = process.env.BENCH_DATABASE_URL;
   if (pgUrl && /^postgres(ql)?:\/\//.test(pgUrl)) {
     console.log('PostgreSQL');

@@ -5,7 +5,7 @@
  * the route and its options, and the validator reads `pathToRegexp` off the module at each call,
  * so memoising that export once, process-wide, removes the repeated work without changing results.
  */
-type PathToRegexp = (path: string, options?: Record<string, unknown>) => unknown;
+type PathToRegexp = (path: string, options?: { sensitive?: boolean; strict?: boolean; [key: string]: unknown }) => unknown;
 
 let installed = false;
 
@@ -20,7 +20,9 @@ export function memoizeValidatorRouteMatching(): void {
   pathToRegexpModule.pathToRegexp = (path, options) => {
     // Only string routes (the validator's case) are cached; anything else goes straight through.
     if (typeof path !== 'string') return compile(path, options);
-    const key = `${JSON.stringify(options ?? {})}\u0000${path}`;
+    // The validator passes only `sensitive` and `strict`; other options bypass the cache.
+    if (options && Object.keys(options).some((k) => k !== 'sensitive' && k !== 'strict')) return compile(path, options);
+    const key = `${options?.sensitive ? 'S' : 's'}${options?.strict ? 'T' : 't'}${path}`;
     let compiled = cache.get(key);
     if (compiled === undefined) {
       compiled = compile(path, options);
