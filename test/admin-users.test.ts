@@ -1,15 +1,13 @@
 import type request from 'supertest';
-import { createTestContext, type TestContext } from './helpers/context';
+import { useTestContext } from './helpers/context';
 import { loginAdmin, PASSWORD, registerUser, type TestUser } from './helpers/factories';
 import { expectProblem } from './helpers/problems';
 
-let ctx: TestContext;
+const ctx = useTestContext();
 let admin: TestUser;
 beforeAll(async () => {
-  ctx = await createTestContext();
   admin = await loginAdmin(ctx);
 });
-afterAll(() => ctx.close());
 
 const reason = { reason: 'Fraudulent listings reported' };
 

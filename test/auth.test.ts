@@ -1,13 +1,9 @@
 import jwt from 'jsonwebtoken';
-import { createTestContext, type TestContext } from './helpers/context';
+import { useTestContext } from './helpers/context';
 import { login, PASSWORD, registerUser } from './helpers/factories';
 import { expectProblem, fieldPaths } from './helpers/problems';
 
-let ctx: TestContext;
-beforeAll(async () => {
-  ctx = await createTestContext({ LOGIN_MAX_FAILURES: '3', LOGIN_WINDOW_SECONDS: '600' });
-});
-afterAll(() => ctx.close());
+const ctx = useTestContext({ LOGIN_MAX_FAILURES: '3', LOGIN_WINDOW_SECONDS: '600' });
 
 const register = (body: Record<string, unknown>) => ctx.http().post('/api/v1/auth/register').send(body);
 

@@ -2,16 +2,14 @@ import { v7 as uuidv7 } from 'uuid';
 import { insertPartsBulk } from '../src/modules/parts/bulk';
 import type { PartInput } from '../src/modules/parts/rules';
 import { catalogPart, seedCatalog } from '../src/seed/catalog';
-import { createTestContext, type TestContext } from './helpers/context';
+import { useTestContext } from './helpers/context';
 import { createSeller, partInput, type TestUser } from './helpers/factories';
 
-let ctx: TestContext;
+const ctx = useTestContext();
 let seller: TestUser & { sellerId: string };
 beforeAll(async () => {
-  ctx = await createTestContext();
   seller = await createSeller(ctx, { profile: { sellerType: 'scrapyard', city: 'Agadir' } });
 });
-afterAll(() => ctx.close());
 
 describe('the bulk loader used by the seed', () => {
   it('stores a listing exactly as the API does, searchable the same ways', async () => {

@@ -3,13 +3,9 @@ import path from 'node:path';
 import { PROBLEM_BASE_URI, PROBLEM_TYPES } from '../src/http/problems';
 import { loadSpec } from '../src/http/spec';
 import { createHandlers, createServices } from '../src/modules';
-import { createTestContext, type TestContext } from './helpers/context';
+import { useTestContext } from './helpers/context';
 
-let ctx: TestContext;
-beforeAll(async () => {
-  ctx = await createTestContext();
-});
-afterAll(() => ctx.close());
+const ctx = useTestContext();
 
 const spec = loadSpec();
 

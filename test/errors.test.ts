@@ -1,12 +1,8 @@
-import { createTestContext, type TestContext } from './helpers/context';
+import { useTestContext } from './helpers/context';
 import { registerUser } from './helpers/factories';
 import { expectProblem, fieldPaths } from './helpers/problems';
 
-let ctx: TestContext;
-beforeAll(async () => {
-  ctx = await createTestContext();
-});
-afterAll(() => ctx.close());
+const ctx = useTestContext();
 
 describe('problem details for every failure', () => {
   it('answers an unknown route with a 404 problem', async () => {

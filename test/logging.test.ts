@@ -2,14 +2,10 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import { createApp } from '../src/app';
 import { createLogger } from '../src/logger';
-import { createTestContext, type TestContext } from './helpers/context';
+import { useTestContext } from './helpers/context';
 import { registerUser } from './helpers/factories';
 
-let ctx: TestContext;
-beforeAll(async () => {
-  ctx = await createTestContext();
-});
-afterAll(() => ctx.close());
+const ctx = useTestContext();
 
 /** The app with its real logger configuration, writing JSON lines into an array. */
 function appWithCapturedLogs() {

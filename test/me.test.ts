@@ -1,12 +1,8 @@
-import { createTestContext, type TestContext } from './helpers/context';
+import { useTestContext } from './helpers/context';
 import { login, PASSWORD, registerUser } from './helpers/factories';
 import { expectProblem } from './helpers/problems';
 
-let ctx: TestContext;
-beforeAll(async () => {
-  ctx = await createTestContext();
-});
-afterAll(() => ctx.close());
+const ctx = useTestContext();
 
 describe('GET/PATCH /api/v1/me', () => {
   it('returns the caller, never another user', async () => {

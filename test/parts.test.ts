@@ -1,14 +1,12 @@
-import { createTestContext, type TestContext } from './helpers/context';
+import { useTestContext } from './helpers/context';
 import { createPart, createSeller, loginAdmin, partInput, registerUser, type TestUser } from './helpers/factories';
 import { expectProblem, fieldPaths } from './helpers/problems';
 
-let ctx: TestContext;
+const ctx = useTestContext();
 let seller: TestUser & { sellerId: string };
 beforeAll(async () => {
-  ctx = await createTestContext();
   seller = await createSeller(ctx, { profile: { sellerType: 'scrapyard', city: 'Agadir' } });
 });
-afterAll(() => ctx.close());
 
 const countParts = async () => Number(((await ctx.db('parts').count({ n: '*' })) as { n: number | string }[])[0]?.n);
 

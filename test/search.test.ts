@@ -1,17 +1,16 @@
 import type { components } from '../src/generated/api';
-import { createTestContext, type TestContext } from './helpers/context';
+import { useTestContext } from './helpers/context';
 import { createPart, createSeller, type TestUser } from './helpers/factories';
 import { expectProblem } from './helpers/problems';
 
 type Part = components['schemas']['Part'];
-let ctx: TestContext;
+const ctx = useTestContext();
 let dealer: TestUser & { sellerId: string };
 let scrapyard: TestUser & { sellerId: string };
 const parts: Record<string, Part> = {};
 
 /** A small catalogue where each listing differs from the others on purpose. */
 beforeAll(async () => {
-  ctx = await createTestContext();
   dealer = await createSeller(ctx, { profile: { sellerType: 'dealer', city: 'Casablanca' } });
   scrapyard = await createSeller(ctx, { profile: { sellerType: 'scrapyard', city: 'Agadir' } });
   parts.pads = await createPart(ctx, dealer, {
@@ -54,7 +53,6 @@ beforeAll(async () => {
   });
   parts.draft = await createPart(ctx, dealer, { title: 'Plaquettes brouillon', status: 'draft' });
 });
-afterAll(() => ctx.close());
 
 const search = async (query: Record<string, string | number | boolean>) => {
   const res = await ctx.http().get('/api/v1/parts').query(query);

@@ -1,13 +1,9 @@
-import { createTestContext, type TestContext } from './helpers/context';
+import { useTestContext } from './helpers/context';
 import { DEMO_BUYERS, DEMO_PASSWORD, DEMO_SELLERS, seedDemo } from '../src/seed/demo';
 import { ensureAdmin } from '../src/modules/users/admin-bootstrap';
 import { login } from './helpers/factories';
 
-let ctx: TestContext;
-beforeAll(async () => {
-  ctx = await createTestContext();
-});
-afterAll(() => ctx.close());
+const ctx = useTestContext();
 
 describe('demo data', () => {
   it('seeds verified sellers of several types in Moroccan cities, buyers and the admin, idempotently', async () => {

@@ -1,14 +1,12 @@
-import { createTestContext, type TestContext } from './helpers/context';
+import { useTestContext } from './helpers/context';
 import { createSeller, loginAdmin, profileInput, registerUser, type TestUser } from './helpers/factories';
 import { expectProblem, fieldPaths } from './helpers/problems';
 
-let ctx: TestContext;
+const ctx = useTestContext();
 let admin: TestUser;
 beforeAll(async () => {
-  ctx = await createTestContext();
   admin = await loginAdmin(ctx);
 });
-afterAll(() => ctx.close());
 
 const PROFILE = '/api/v1/me/seller-profile';
 const adminAction = (sellerId: string, action: string, reason = 'Checked against the trade register') =>

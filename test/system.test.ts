@@ -3,14 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { createTestContext, type TestContext } from './helpers/context';
+import { useTestContext } from './helpers/context';
 import { expectProblem } from './helpers/problems';
 
-let ctx: TestContext;
-beforeAll(async () => {
-  ctx = await createTestContext({ CORS_ORIGINS: 'https://shop.otomoto.ma' });
-});
-afterAll(() => ctx.close());
+const ctx = useTestContext({ CORS_ORIGINS: 'https://shop.otomoto.ma' });
 
 describe('probes', () => {
   it('reports liveness without touching the database', async () => {

@@ -61,3 +61,23 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
     },
   };
 }
+
+/**
+ * The file's test context, created before its tests and closed after them. Returned at once as a
+ * stand-in that forwards to the real context, so test files need no beforeAll/afterAll of their own.
+ */
+export function useTestContext(env: Record<string, string> = {}): TestContext {
+  let ctx: TestContext | undefined;
+  beforeAll(async () => {
+    ctx = await createTestContext(env);
+  });
+  afterAll(async () => {
+    await ctx?.close();
+  });
+  return new Proxy({} as TestContext, {
+    get: (_target, property: keyof TestContext) => {
+      if (!ctx) throw new Error('The test context is created in beforeAll; use it inside tests or hooks.');
+      return ctx[property];
+    },
+  });
+}
