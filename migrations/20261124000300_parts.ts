@@ -96,7 +96,9 @@ export async function up(knex: Knex): Promise<void> {
     await knex.raw('CREATE INDEX parts_search_idx ON parts USING GIN (search_vector)');
   } else {
     await knex.raw(
-      "CREATE VIRTUAL TABLE parts_fts USING fts5(title, body, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2', prefix='2 3')",
+      // No phrase queries, so no positions (detail=column); prefix indexes up to 6 letters make the
+      // last, possibly unfinished, query word as cheap as a whole one.
+      "CREATE VIRTUAL TABLE parts_fts USING fts5(title, body, content='', contentless_delete=1, detail=column, tokenize='unicode61 remove_diacritics 2', prefix='2 3 4 5 6')",
     );
   }
 }
