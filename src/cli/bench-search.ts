@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   const base = loadConfig({ NODE_ENV: 'test', JWT_SECRET: randomBytes(32).toString('hex'), LOG_LEVEL: 'silent', VALIDATE_RESPONSES: 'false', PASSWORD_SCRYPT_LOG_N: '12' });
   const results: DbResult[] = [];
   const notes: string[] = [
-    'Responses are not validated against the contract here (as in production); tests validate every response.',
+    'Responses are not validated against the contract here (as in production; tests validate every response), and request logging is off (LOG_LEVEL=silent).',
   ];
   const benchDir = path.join(root, 'data/bench');
   mkdirSync(benchDir, { recursive: true });
@@ -204,9 +204,9 @@ async function main(): Promise<void> {
     console.log('PostgreSQL');
     results.push(await benchDatabase({ ...base, database: { client: 'postgresql', url: pgUrl } }, true));
     const pg = createDb({ client: 'postgresql', url: pgUrl });
-    const settings = (await pg.raw("SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'effective_cache_size', 'random_page_cost', 'server_version') ORDER BY name")) as { rows: { name: string; setting: string; unit: string | null }[] };
+    const settings = (await pg.raw("SELECT name, current_setting(name) AS value FROM pg_settings WHERE name IN ('shared_buffers', 'effective_cache_size', 'random_page_cost', 'server_version') ORDER BY name")) as { rows: { name: string; value: string }[] };
     await pg.destroy();
-    notes.push(`PostgreSQL settings: ${settings.rows.map((r) => `${r.name}=${r.setting}${r.unit ?? ''}`).join(', ')} (a local cluster; fsync off, which only affects writes, and these are reads).`);
+    notes.push(`PostgreSQL settings: ${settings.rows.map((r) => `${r.name}=${r.value}`).join(', ')} (a local cluster; fsync off, which only affects writes, and these are reads).`);
   } else {
     notes.push('PostgreSQL not measured in this run: set BENCH_DATABASE_URL=postgres://… to include it.');
   }
