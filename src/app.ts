@@ -54,7 +54,10 @@ export function createApp({ config, db, logger = createLogger(config) }: AppDepe
     });
   }
   app.use(helmet());
-  app.use(cors({ origin: [...config.corsOrigins], exposedHeaders: ['ETag', 'X-Request-Id', 'Retry-After'] }));
+  // No configured origin means no browser origin is ever allowed: then CORS has nothing to add.
+  if (config.corsOrigins.length > 0) {
+    app.use(cors({ origin: [...config.corsOrigins], exposedHeaders: ['ETag', 'X-Request-Id', 'Retry-After'] }));
+  }
   app.use(express.json({ limit: config.bodyLimitBytes }));
   app.use(contractGate(spec));
   app.use(

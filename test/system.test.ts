@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { useTestContext } from './helpers/context';
+import { createTestContext, useTestContext } from './helpers/context';
 import { expectProblem } from './helpers/problems';
 
 const ctx = useTestContext({ CORS_ORIGINS: 'https://shop.otomoto.ma' });
@@ -69,6 +69,16 @@ describe('CORS', () => {
   it('does not grant other origins', async () => {
     const res = await ctx.http().get('/api/v1/sellers').set('Origin', 'https://evil.example').expect(200);
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('grants no origin at all when none is configured', async () => {
+    const closed = await createTestContext();
+    try {
+      const res = await closed.http().get('/api/v1/sellers').set('Origin', 'https://shop.otomoto.ma').expect(200);
+      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await closed.close();
+    }
   });
 
   it('answers the preflight of a configured origin', async () => {

@@ -64,7 +64,8 @@ function toProblem(err: unknown): Problem | null {
     if (!kind) return null;
     if (kind === 'validation-error') return new Problem(kind, PUBLIC_DETAILS[kind] as string, { errors: fieldErrors(err) });
     // Security handler messages are ours and safe to show; other validator messages echo the spec.
-    const detail = kind === 'unauthorized' || kind === 'forbidden' ? (err.message ?? kind) : (PUBLIC_DETAILS[kind] ?? err.message ?? kind);
+    const ours = (kind === 'unauthorized' || kind === 'forbidden') && err.message && err.message !== 'unauthorized';
+    const detail = ours ? (err.message as string) : (PUBLIC_DETAILS[kind] ?? err.message ?? kind);
     return new Problem(kind, detail);
   }
   return null;
