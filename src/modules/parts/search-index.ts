@@ -14,8 +14,8 @@ export interface SearchIndex {
   columnsFor(trx: Db, part: IndexedPart): Promise<Record<string, unknown>>;
   /** Re-index an existing row after its text changed. */
   update(trx: Db, part: IndexedPart): Promise<void>;
-  /** SQL condition: the row matches every query word, in any indexed field. */
-  matches(db: Db, query: string): Knex.Raw | null;
+  /** SQL condition: the row matches every query word, in any indexed field (`wholeWords`: no prefix on the last). */
+  matches(db: Db, query: string, wholeWords?: boolean): Knex.Raw | null;
 }
 
 /**
@@ -38,10 +38,10 @@ function postgresIndex(): SearchIndex {
     update: async (trx, part) => {
       await trx('parts').where({ id: part.id }).update({ search_vector: vector(trx, part) });
     },
-    matches: (db, query) => {
+    matches: (db, query, wholeWords = false) => {
       const words = terms(query);
       if (words.length === 0) return null;
-      const tsquery = words.map(({ word, prefix }) => `${word}${prefix ? ':*' : ''}`).join(' & ');
+      const tsquery = words.map(({ word, prefix }) => `${word}${prefix && !wholeWords ? ':*' : ''}`).join(' & ');
       return db.raw("parts.search_vector @@ to_tsquery('simple', ?)", [tsquery]);
     },
   };
@@ -65,10 +65,10 @@ function sqliteIndex(): SearchIndex {
       await trx.raw('DELETE FROM parts_fts WHERE rowid = ?', [row.search_rowid]);
       await write(trx, row.search_rowid, part);
     },
-    matches: (db, query) => {
+    matches: (db, query, wholeWords = false) => {
       const words = terms(query);
       if (words.length === 0) return null;
-      const expression = words.map(({ word, prefix }) => `"${word}"${prefix ? '*' : ''}`).join(' ');
+      const expression = words.map(({ word, prefix }) => `"${word}"${prefix && !wholeWords ? '*' : ''}`).join(' ');
       return db.raw('parts.search_rowid IN (SELECT rowid FROM parts_fts WHERE parts_fts MATCH ?)', [expression]);
     },
   };
