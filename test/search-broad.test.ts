@@ -1,3 +1,4 @@
+import type request from 'supertest';
 import { v7 as uuidv7 } from 'uuid';
 import { insertPartsBulk, type BulkPart } from '../src/modules/parts/bulk';
 import type { PartInput } from '../src/modules/parts/rules';
@@ -33,7 +34,7 @@ async function walk(query: Record<string, string>): Promise<string[]> {
   const ids: string[] = [];
   let cursor: string | null = null;
   do {
-    const res = await ctx.http().get('/api/v1/parts').query({ ...query, limit: 100, ...(cursor ? { cursor } : {}) }).expect(200);
+    const res: request.Response = await ctx.http().get('/api/v1/parts').query({ ...query, limit: 100, ...(cursor ? { cursor } : {}) }).expect(200);
     ids.push(...res.body.data.map((p: { id: string }) => p.id));
     cursor = res.body.nextCursor;
   } while (cursor);
