@@ -1,15 +1,8 @@
 import { dialectOf, type Db } from '../../db/knex';
-import type { PartInput } from './rules';
-import { contentColumns } from './writer';
+import { newPartRow, type NewPart } from './writer';
 import { normalizePartNumber, searchDocument, vehicleKey } from './normalize';
 
-export interface BulkPart {
-  id: string;
-  sellerId: string;
-  sellerType: string;
-  createdAt: string;
-  input: PartInput;
-}
+export type BulkPart = NewPart;
 
 /**
  * Inserts many listings of verified sellers in one transaction, writing exactly the rows the
@@ -122,21 +115,7 @@ async function insertSqlite(db: Db, parts: BulkPart[]): Promise<void> {
 
 const sqliteValue = (value: unknown): unknown => (typeof value === 'boolean' ? (value ? 1 : 0) : value);
 
-function partRow(p: BulkPart, searchRowid: number): Record<string, unknown> {
-  return {
-    id: p.id,
-    seller_id: p.sellerId,
-    ...contentColumns(p.input),
-    search_rowid: searchRowid,
-    quantity: p.input.quantity,
-    status: p.input.status ?? 'active',
-    seller_listed: true,
-    seller_type: p.sellerType,
-    version: 1,
-    created_at: p.createdAt,
-    updated_at: p.createdAt,
-  };
-}
+const partRow = (p: BulkPart, searchRowid: number): Record<string, unknown> => ({ ...newPartRow(p), search_rowid: searchRowid });
 
 const BULK_TABLES = ['parts', 'part_numbers', 'part_fitments'];
 

@@ -11,7 +11,7 @@ import { Part, type PartView } from './part.model';
 import { assertPartRules, type PartInput } from './rules';
 import { createSearchIndex } from './search-index';
 import { pagePartsNewestFirst, readPartWithSeller, sellerViews } from './views';
-import { contentColumns, writeChildRows } from './writer';
+import { contentColumns, newPartRow, writeChildRows } from './writer';
 
 type PartPatch = components['schemas']['PartPatch'];
 type StockAdjustment = components['schemas']['StockAdjustment'];
@@ -83,19 +83,7 @@ export function createPartService(db: Db, config: Config) {
         const id = uuidv7();
         const now = nowIso();
         const searchColumns = await index.columnsFor(trx, indexed(id, input));
-        await trx('parts').insert({
-          id,
-          seller_id: seller.id,
-          ...contentColumns(input),
-          ...searchColumns,
-          quantity: input.quantity,
-          status: input.status ?? 'active',
-          seller_listed: true,
-          seller_type: seller.sellerType,
-          version: 1,
-          created_at: now,
-          updated_at: now,
-        });
+        await trx('parts').insert({ ...newPartRow({ id, sellerId: seller.id, sellerType: seller.sellerType, createdAt: now, input }), ...searchColumns });
         await writeChildRows(trx, id, input, false);
         const part = await Part.read(trx).findById(id).throwIfNotFound();
         return { view: await view(trx, part), etag: part.etag };

@@ -3,6 +3,30 @@ import { cityKey } from '../sellers/seller-profile.model';
 import { normalizePartNumber, searchTokens, vehicleKey } from './normalize';
 import type { PartInput } from './rules';
 
+export interface NewPart {
+  id: string;
+  sellerId: string;
+  sellerType: string;
+  createdAt: string;
+  input: PartInput;
+}
+
+/** The whole `parts` row of a new listing of a verified seller, whether it comes from the API or the seed. */
+export function newPartRow(p: NewPart): Record<string, unknown> {
+  return {
+    id: p.id,
+    seller_id: p.sellerId,
+    ...contentColumns(p.input),
+    quantity: p.input.quantity,
+    status: p.input.status ?? 'active',
+    seller_listed: true,
+    seller_type: p.sellerType,
+    version: 1,
+    created_at: p.createdAt,
+    updated_at: p.createdAt,
+  };
+}
+
 /** Columns of `parts` that come from what the seller wrote (not status, stock or bookkeeping). */
 export function contentColumns(input: PartInput): Record<string, unknown> {
   const partNumbers = input.partNumbers.map((p) => ({ number: p.number.trim(), normalized: normalizePartNumber(p.number), kind: p.kind }));
