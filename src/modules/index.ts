@@ -31,6 +31,6 @@ export function createHandlers(db: Db, spec: LoadedSpec, services: Services): Ha
     ...authHandlers(services.auth),
     ...userHandlers(services.users),
     ...sellerHandlers(services.sellers),
-    ...partHandlers(db, services.parts),
+    ...partHandlers(services.parts),
   };
 }

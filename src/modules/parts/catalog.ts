@@ -1,9 +1,8 @@
 import type { Db } from '../../db/knex';
 import type { components } from '../../generated/api';
 import { normalizePartNumber, vehicleKey } from './normalize';
-import { Part } from './part.model';
 import { equivalentNumbers } from './search';
-import { toPartViews } from './views';
+import { onMarket, readPartViewsInOrder } from './views';
 
 type Comparison = components['schemas']['Comparison'];
 type VehicleMakeList = components['schemas']['VehicleMakeList'];
@@ -11,8 +10,6 @@ type VehicleModelList = components['schemas']['VehicleModelList'];
 
 const MAX_OFFERS = 100;
 
-/** Listings buyers can see: active, of a verified seller whose account is active. */
-const visible = (db: Db) => db('parts').where('parts.status', 'active').where('parts.seller_listed', true);
 
 /**
  * The comparator: every visible offer for a number or its cross references, cheapest first
@@ -21,13 +18,12 @@ const visible = (db: Db) => db('parts').where('parts.status', 'active').where('p
  */
 export async function compareOffers(db: Db, partNumber: string): Promise<Comparison> {
   const numbers = await equivalentNumbers(db, partNumber);
-  const rows = await Part.read(db)
-    .whereRaw(`parts.id IN (SELECT part_id FROM part_numbers WHERE normalized IN (${numbers.map(() => '?').join(', ')}))`, numbers)
-    .where('parts.status', 'active')
-    .where('parts.seller_listed', true)
+  const rows = (await onMarket(db)
+    .whereIn('parts.id', db('part_numbers').select('part_id').whereIn('normalized', numbers))
+    .select('parts.id')
     .orderByRaw('parts.price_amount + COALESCE(parts.core_charge_amount, 0) ASC, parts.id ASC')
-    .limit(MAX_OFFERS + 1);
-  const views = await toPartViews(db, rows.slice(0, MAX_OFFERS));
+    .limit(MAX_OFFERS + 1)) as { id: string }[];
+  const views = await readPartViewsInOrder(db, rows.slice(0, MAX_OFFERS).map((r) => r.id));
   const wanted = new Set(numbers);
   return {
     partNumber: normalizePartNumber(partNumber),
@@ -56,7 +52,7 @@ export async function compareOffers(db: Db, partNumber: string): Promise<Compari
 /** Makes that visible listings fit, for year-make-model pickers; spelled as most listings spell them. */
 export async function vehicleMakes(db: Db): Promise<VehicleMakeList> {
   const rows = (await db('part_fitments')
-    .whereIn('part_id', visible(db).select('parts.id'))
+    .whereIn('part_id', onMarket(db).select('parts.id'))
     .select('make_key')
     .min({ make: 'make' })
     .countDistinct({ partCount: 'part_id' })
@@ -68,7 +64,7 @@ export async function vehicleMakes(db: Db): Promise<VehicleMakeList> {
 export async function vehicleModels(db: Db, make: string): Promise<VehicleModelList> {
   const rows = (await db('part_fitments')
     .where('make_key', vehicleKey(make))
-    .whereIn('part_id', visible(db).select('parts.id'))
+    .whereIn('part_id', onMarket(db).select('parts.id'))
     .select('model_key')
     .min({ model: 'model', makeName: 'make', yearFrom: 'year_from' })
     .max({ yearTo: 'year_to' })

@@ -4,9 +4,9 @@ import type { components, operations } from '../../generated/api';
 import { decodeCursor, DEFAULT_LIMIT, encodeCursor, invalidCursor } from '../../http/pagination';
 import { cityKey } from '../sellers/seller-profile.model';
 import { normalizePartNumber, vehicleKey } from './normalize';
-import { Part, type PartView } from './part.model';
+import type { PartView } from './part.model';
 import { terms, type SearchIndex } from './search-index';
-import { toPartViews } from './views';
+import { onMarket, readPartViewsInOrder } from './views';
 
 export type SearchQuery = NonNullable<operations['searchParts']['parameters']['query']>;
 type Facets = components['schemas']['Facets'];
@@ -31,7 +31,7 @@ export async function equivalentNumbers(db: Db, partNumber: string): Promise<str
 
 /** Visible listings narrowed by every filter except pagination: shared by the page and its facets. */
 async function filtered(db: Db, index: SearchIndex, q: SearchQuery): Promise<{ query: Knex.QueryBuilder }> {
-  const query = db('parts').where('parts.status', 'active').where('parts.seller_listed', true);
+  const query = onMarket(db);
   if (q.q) {
     const match = index.matches(db, q.q);
     if (match) query.whereRaw(match);
@@ -209,10 +209,8 @@ export async function searchParts(db: Db, index: SearchIndex, q: SearchQuery): P
   const hasMore = keys.length > limit;
   const pageKeys = keys.slice(0, limit);
   const last = pageKeys[pageKeys.length - 1];
-  const byId = new Map((await Part.read(db).whereIn('parts.id', pageKeys.map((k) => String(k.id)))).map((p) => [p.id, p]));
-  const parts = pageKeys.map((k) => byId.get(String(k.id))).filter((p): p is Part => p !== undefined);
   const result: { data: PartView[]; nextCursor: string | null; facets?: Facets } = {
-    data: await toPartViews(db, parts),
+    data: await readPartViewsInOrder(db, pageKeys.map((k) => String(k.id))),
     nextCursor: hasMore && last ? encodeCursor({ ...order.cursorOf(last), o: sort }) : null,
   };
   if (q.facets) result.facets = await facetCounts(base);

@@ -12,6 +12,8 @@ import { assertPartRules, type PartInput } from './rules';
 import { createSearchIndex } from './search-index';
 import { pagePartsNewestFirst, readPartWithSeller, sellerViews } from './views';
 import { contentColumns, newPartRow, writeChildRows } from './writer';
+import { compareOffers, vehicleMakes, vehicleModels } from './catalog';
+import { searchParts, type SearchQuery } from './search';
 
 type PartPatch = components['schemas']['PartPatch'];
 type StockAdjustment = components['schemas']['StockAdjustment'];
@@ -161,12 +163,17 @@ export function createPartService(db: Db, config: Config) {
       return pagePartsNewestFirst(db, query, filter);
     },
 
+    /** A seller's shop window: the search, narrowed to the seller, newest first. */
     async listBySeller(sellerId: string, page: { limit?: number; cursor?: string }): Promise<Page<PartView>> {
       const seller = await SellerProfile.query(db).findById(sellerId);
       if (seller?.status !== 'verified') throw notFound('seller');
-      const query = Part.read(db).where({ seller_id: sellerId, status: 'active', seller_listed: true });
-      return pagePartsNewestFirst(db, query, page);
+      return searchParts(db, index, { sellerId, sort: 'newest', limit: page.limit, cursor: page.cursor });
     },
+
+    search: (query: SearchQuery) => searchParts(db, index, query),
+    compare: (partNumber: string) => compareOffers(db, partNumber),
+    vehicleMakes: () => vehicleMakes(db),
+    vehicleModels: (make: string) => vehicleModels(db, make),
   };
 }
 

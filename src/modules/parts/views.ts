@@ -18,6 +18,15 @@ export async function sellerViews(db: Db, sellerIds: string[]): Promise<Map<stri
   return new Map(rows.map((r) => [r.id, { id: r.id, legalName: r.legal_name, sellerType: r.seller_type, city: r.city }]));
 }
 
+/** Listings buyers can see: active, of a verified seller whose account is active. */
+export const onMarket = (db: Db) => db('parts').where('parts.status', 'active').where('parts.seller_listed', true);
+
+/** Full listings for ids found by an index-only query, in the order of `ids`. */
+export async function readPartViewsInOrder(db: Db, ids: string[]): Promise<PartView[]> {
+  const byId = new Map((await Part.read(db).whereIn('parts.id', ids)).map((p) => [p.id, p]));
+  return toPartViews(db, ids.map((id) => byId.get(id)).filter((p): p is Part => p !== undefined));
+}
+
 export async function toPartViews(db: Db, parts: Part[]): Promise<PartView[]> {
   const sellers = await sellerViews(db, parts.map((p) => p.sellerId));
   return parts.map((p) => p.toView(sellers.get(p.sellerId) as PartSellerView));
