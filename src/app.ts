@@ -8,9 +8,8 @@ import { pinoHttp } from 'pino-http';
 import { v7 as uuidv7 } from 'uuid';
 import type { Config } from './config';
 import type { Db } from './db/knex';
-import { bearerAuthHandler } from './http/auth';
 import { problemHandler } from './http/error-handler';
-import { contractGate, operationRouter } from './http/router';
+import { contractRouter } from './http/router';
 import { loadSpec } from './http/spec';
 import { memoizeValidatorRouteMatching } from './http/validator-routes';
 import { createLogger } from './logger';
@@ -59,17 +58,21 @@ export function createApp({ config, db, logger = createLogger(config) }: AppDepe
     app.use(cors({ origin: [...config.corsOrigins], exposedHeaders: ['ETag', 'X-Request-Id', 'Retry-After'] }));
   }
   app.use(express.json({ limit: config.bodyLimitBytes }));
-  app.use(contractGate(spec));
+  const router = contractRouter(spec, createHandlers(db, spec, services), services.auth.authenticate);
+  app.use(router.resolve);
+  // Security comes from the same contract, applied by the router: one table of operations, and no
+  // error built for every anonymous request where a token is optional (as the validator's does).
+  app.use(router.authenticate);
   app.use(
     OpenApiValidator.middleware({
       apiSpec: structuredClone(spec.document) as never,
       validateRequests: { allErrors: true, allowUnknownQueryParameters: false },
       validateResponses: config.validateResponses ? { allErrors: true } : false,
-      validateSecurity: { handlers: { bearerAuth: bearerAuthHandler(services.auth.authenticate) } },
+      validateSecurity: false,
       validateFormats: true,
     }),
   );
-  app.use(operationRouter(spec, createHandlers(db, spec, services)));
+  app.use(router.dispatch);
   app.use(problemHandler());
   return app;
 }

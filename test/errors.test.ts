@@ -17,6 +17,16 @@ describe('problem details for every failure', () => {
     expect(res.headers.allow).toBe('GET, PATCH, HEAD');
   });
 
+  it('answers HEAD like GET, headers without a body', async () => {
+    const get = await ctx.http().get('/api/v1/sellers').expect(200);
+    const head = await ctx.http().head('/api/v1/sellers').expect(200);
+    expect(head.headers['content-type']).toBe(get.headers['content-type']);
+    expect(head.headers['content-length']).toBe(get.headers['content-length']);
+    expect(head.text ?? '').toBe('');
+    expectProblem(await ctx.http().get('/api/v1/sellers?colour=red'), 400, 'validation-error');
+    expect((await ctx.http().head('/api/v1/sellers?colour=red')).status).toBe(400);
+  });
+
   it('answers malformed JSON with a 400 malformed-json problem', async () => {
     const res = await ctx.http().post('/api/v1/auth/login').set('Content-Type', 'application/json').send('{"email": ');
     expectProblem(res, 400, 'malformed-json');

@@ -123,6 +123,31 @@ describe('editing a listing', () => {
     await ctx.http().get(`/api/v1/parts/${draft.id}`).expect(200);
   });
 
+  it('refuses an invalid or expired token where a token is optional, instead of treating the caller as a stranger', async () => {
+    const draft = await createPart(ctx, seller, { status: 'draft' });
+    expectProblem(await ctx.http().get(`/api/v1/parts/${draft.id}`).set('Authorization', `Bearer ${seller.accessToken}x`), 401, 'unauthorized');
+    expectProblem(await ctx.http().get(`/api/v1/parts/${draft.id}`).set('Authorization', 'Basic c2VsbGVyOnNlY3JldA=='), 401, 'unauthorized');
+    const active = await createPart(ctx, seller);
+    expectProblem(await ctx.http().get(`/api/v1/parts/${active.id}`).set('Authorization', 'Bearer not-a-token'), 401, 'unauthorized');
+  });
+
+  it('never shows a change that has not been committed', async () => {
+    const part = await createPart(ctx, seller);
+    const trx = await ctx.db.transaction();
+    try {
+      await trx('parts').where({ id: part.id }).update({ title: 'Uncommitted title' });
+      // Sent while the change is open; SQLite answers once the transaction ends, PostgreSQL at once.
+      const reading = ctx.http().get(`/api/v1/parts/${part.id}`).then((res) => res);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await trx.rollback();
+      const res = await reading;
+      expect(res.status).toBe(200);
+      expect(res.body.title).toBe(part.title);
+    } finally {
+      if (!trx.isCompleted()) await trx.rollback();
+    }
+  });
+
   it('withdraws softly: gone from the market, still there for its seller, never editable again', async () => {
     const part = await createPart(ctx, seller);
     const res = await ctx.http().delete(`/api/v1/parts/${part.id}`).set(seller.auth).expect(200);

@@ -34,7 +34,8 @@ export function createDb(database: Config['database']): Db {
       },
     });
   }
-  return knexFactory({
+  let current: SqliteConnection | undefined;
+  const db = knexFactory({
     client: 'better-sqlite3',
     connection: { filename: database.sqlitePath },
     useNullAsDefault: true,
@@ -43,6 +44,7 @@ export function createDb(database: Config['database']): Db {
       max: 1,
       afterCreate: (conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) => {
         cacheStatements(conn);
+        current = conn;
         // WAL lets readers proceed during a write; FKs are off by default in SQLite.
         conn.pragma('journal_mode = WAL');
         conn.pragma('foreign_keys = ON');
@@ -57,11 +59,25 @@ export function createDb(database: Config['database']): Db {
       },
     },
   });
+  sqliteConnections.set(db, () => (current?.open ? current : undefined));
+  return db;
 }
 
-interface SqliteConnection {
+export interface SqliteConnection {
+  readonly open: boolean;
+  readonly inTransaction: boolean;
   pragma(sql: string): unknown;
   prepare(sql: string): unknown;
+}
+
+const sqliteConnections = new WeakMap<Db, () => SqliteConnection | undefined>();
+
+/**
+ * The one better-sqlite3 connection of a SQLite knex instance (its pool holds exactly one), once
+ * opened: for statements run on the driver directly (see direct-read.ts).
+ */
+export function sqliteConnectionOf(db: Db): SqliteConnection | undefined {
+  return sqliteConnections.get(db)?.();
 }
 
 const STATEMENT_CACHE_SIZE = 500;

@@ -349,6 +349,8 @@ export interface paths {
         /**
          * One listing
          * @description Active listings are public; drafts and withdrawn listings are visible to their seller only (404 for others).
+         *     The token is optional, but one that is sent must be valid: an invalid, expired or revoked token is a 401, never
+         *     read as an anonymous request (a seller whose token expired is told to refresh it rather than shown a 404 for a draft).
          */
         get: operations["getPart"];
         put?: never;
@@ -2127,6 +2129,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
         };

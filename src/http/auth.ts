@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { Role } from '../modules/users/user.model';
 import { Problem } from './problems';
+import type { OpenApiDocument, OpenApiOperation } from './spec';
 
 export interface AuthContext {
   userId: string;
@@ -16,36 +17,63 @@ declare module 'express-serve-static-core' {
 /** Resolves a bearer token to an active user or throws an `unauthorized` Problem; injected so this layer knows no tables. */
 export type TokenAuthenticator = (token: string) => Promise<AuthContext>;
 
-class SecurityFailure extends Error {
-  constructor(readonly status: 401 | 403 | 500, message: string) {
-    super(message);
-  }
-}
+/**
+ * What an operation's `security` in the contract asks of a caller:
+ * - `public`: no requirement (`security: []`);
+ * - `optional`: anonymous allowed (`{}` among the alternatives), a token when sent must be valid;
+ * - `required`: a valid bearer token, of one of `roles` when the requirement lists scopes.
+ */
+export type SecurityRule = { kind: 'public' } | { kind: 'optional' } | { kind: 'required'; roles: readonly string[] };
 
 /**
- * The express-openapi-validator security handler for `bearerAuth`. The scopes of an operation's
- * security requirement are the roles allowed to call it (none listed: any authenticated role).
+ * The rule of one operation, from its own `security` or the document's. Only the `bearerAuth`
+ * scheme exists; anything else in the contract is refused at start-up rather than left unenforced.
  */
-export function bearerAuthHandler(authenticate: TokenAuthenticator) {
-  return async (req: Request, roles: string[]): Promise<boolean> => {
-    const header = req.headers.authorization;
-    // No credentials at all: a plain "no" (the error handler words the 401), without building an
-    // error and its stack on every anonymous request to an operation where a token is optional.
-    if (header === undefined) return false;
-    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
-    if (!match?.[1]) throw new SecurityFailure(401, 'A valid bearer access token is required.');
-    let auth: AuthContext;
-    try {
-      auth = await authenticate(match[1]);
-    } catch (err) {
-      if (err instanceof Problem) throw new SecurityFailure(401, 'The access token is invalid, expired or revoked.');
-      req.log.error({ err }, 'authentication failed unexpectedly');
-      throw new SecurityFailure(500, 'internal error');
+export function securityRuleOf(operation: OpenApiOperation, document: OpenApiDocument): SecurityRule {
+  const requirements = operation.security ?? (document.security as OpenApiOperation['security']) ?? [];
+  if (requirements.length === 0) return { kind: 'public' };
+  const roles = new Set<string>();
+  let anyRole = false;
+  let anonymous = false;
+  for (const requirement of requirements) {
+    const schemes = Object.keys(requirement);
+    if (schemes.length === 0) anonymous = true;
+    for (const scheme of schemes) {
+      if (scheme !== 'bearerAuth') throw new Error(`${operation.operationId}: security scheme ${scheme} is not implemented`);
+      const scopes = requirement[scheme] ?? [];
+      if (scopes.length === 0) anyRole = true;
+      scopes.forEach((scope) => roles.add(scope));
     }
-    req.auth = auth;
-    if (roles.length > 0 && !roles.includes(auth.role)) {
-      throw new SecurityFailure(403, `This operation requires one of the roles ${roles.join(', ')}.`);
-    }
-    return true;
-  };
+  }
+  if (anonymous) return { kind: 'optional' };
+  return { kind: 'required', roles: anyRole ? [] : [...roles] };
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
+
+/**
+ * Applies an operation's rule to a request: sets `req.auth` for a valid token, throws a 401 or 403
+ * Problem otherwise. A token sent to an operation where it is optional must still be valid, so a
+ * client with an expired token learns to refresh it instead of being served as a stranger.
+ */
+export async function authenticateRequest(req: Request, rule: SecurityRule, authenticate: TokenAuthenticator): Promise<void> {
+  if (rule.kind === 'public') return;
+  const header = req.headers.authorization;
+  if (header === undefined) {
+    if (rule.kind === 'optional') return;
+    throw new Problem('unauthorized', 'A valid bearer access token is required.');
+  }
+  const token = BEARER.exec(header)?.[1];
+  if (!token) throw new Problem('unauthorized', 'A valid bearer access token is required.');
+  let auth: AuthContext;
+  try {
+    auth = await authenticate(token);
+  } catch (err) {
+    if (err instanceof Problem) throw new Problem('unauthorized', 'The access token is invalid, expired or revoked.');
+    throw err;
+  }
+  if (rule.kind === 'required' && rule.roles.length > 0 && !rule.roles.includes(auth.role)) {
+    throw new Problem('forbidden', `This operation requires one of the roles ${rule.roles.join(', ')}.`);
+  }
+  req.auth = auth;
 }

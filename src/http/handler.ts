@@ -32,7 +32,7 @@ export interface HandlerContext<K extends OperationId> {
   body: RequestBody<K>;
   params: PathParams<K>;
   query: QueryParams<K>;
-  /** Set by the security handler on operations that require a bearer token. */
+  /** Set by the router from a valid bearer token (always, on operations that require one). */
   auth: AuthContext | undefined;
   req: Request;
   res: Response;

@@ -1,45 +1,9 @@
-import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import type { OpenApiRequest } from 'express-openapi-validator/dist/framework/types';
+import { authenticateRequest, securityRuleOf, type SecurityRule, type TokenAuthenticator } from './auth';
 import type { HandlerMap, OperationId } from './handler';
 import { Problem } from './problems';
 import type { LoadedSpec } from './spec';
-
-interface CompiledPath {
-  template: string;
-  pattern: RegExp;
-  methods: string[];
-}
-
-/** `/api/v1/sellers/{sellerId}` → `/api/v1/sellers/:sellerId` */
-export const toExpressPath = (template: string): string => template.replace(/\{([^}]+)\}/g, ':$1');
-
-function compilePaths(spec: LoadedSpec): CompiledPath[] {
-  const byTemplate = new Map<string, string[]>();
-  for (const op of spec.operations) {
-    byTemplate.set(op.path, [...(byTemplate.get(op.path) ?? []), op.method.toUpperCase()]);
-  }
-  return [...byTemplate].map(([template, methods]) => ({
-    template,
-    pattern: new RegExp('^' + template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\}/g, '[^/]+') + '/?$'),
-    methods: methods.includes('GET') ? [...methods, 'HEAD'] : methods,
-  }));
-}
-
-/**
- * Answers 404 for paths outside the contract and 405 (with `Allow`) for a method the path does
- * not have, before the validator runs, so unknown routes never reach any code.
- */
-export function contractGate(spec: LoadedSpec) {
-  const compiled = compilePaths(spec);
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const entry = compiled.find((c) => c.pattern.test(req.path));
-    if (!entry) return next(new Problem('not-found', `No route ${req.method} ${req.path}.`));
-    if (!entry.methods.includes(req.method)) {
-      res.setHeader('Allow', entry.methods.join(', '));
-      return next(new Problem('method-not-allowed', `${req.method} is not supported on ${entry.template}.`));
-    }
-    next();
-  };
-}
 
 /** The map's handlers seen through their common runtime shape, for dispatch. */
 interface RawReply {
@@ -49,6 +13,97 @@ interface RawReply {
   contentType?: string;
 }
 type AnyHandler = (ctx: unknown) => Promise<RawReply> | RawReply;
+
+/** One operation of the contract, ready to serve. */
+export interface ResolvedOperation {
+  operationId: OperationId;
+  template: string;
+  security: SecurityRule;
+  handler: AnyHandler;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    operation?: ResolvedOperation;
+  }
+}
+
+interface CompiledPath {
+  template: string;
+  pattern: RegExp;
+  byMethod: Map<string, ResolvedOperation>;
+  allow: string;
+}
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+
+function compilePaths(spec: LoadedSpec, handlers: HandlerMap): CompiledPath[] {
+  const byTemplate = new Map<string, CompiledPath>();
+  for (const op of spec.operations) {
+    const handler = handlers[op.operationId as OperationId] as AnyHandler | undefined;
+    if (!handler) throw new Error(`No handler for operation ${op.operationId}`);
+    let path = byTemplate.get(op.path);
+    if (!path) {
+      const pattern = new RegExp('^' + escapeRegExp(op.path).replace(/\\?\{[^}]+\}/g, '[^/]+') + '/?$');
+      path = { template: op.path, pattern, byMethod: new Map(), allow: '' };
+      byTemplate.set(op.path, path);
+    }
+    const resolved = { operationId: op.operationId as OperationId, template: op.path, security: securityRuleOf(op.operation, spec.document), handler };
+    path.byMethod.set(op.method.toUpperCase(), resolved);
+  }
+  // Paths without parameters first, so `/parts/compare` is never read as `/parts/{partId}`.
+  const compiled = [...byTemplate.values()].sort((a, b) => Number(a.template.includes('{')) - Number(b.template.includes('{')));
+  for (const path of compiled) {
+    // HEAD is GET without the body (Node drops the body of a response to HEAD).
+    const get = path.byMethod.get('GET');
+    if (get) path.byMethod.set('HEAD', get);
+    path.allow = [...path.byMethod.keys()].join(', ');
+  }
+  return compiled;
+}
+
+/**
+ * The contract's router, in three steps around the validator:
+ * - `resolve` finds the operation of a request: 404 for paths outside the contract, 405 (with
+ *   `Allow`) for a method the path does not have, before any other code runs;
+ * - `authenticate` applies the operation's security requirement (401/403);
+ * - `dispatch`, after the validator, runs the handler named by the operationId.
+ * One table serves all three, so a route cannot exist outside the contract.
+ */
+export function contractRouter(spec: LoadedSpec, handlers: HandlerMap, authenticate: TokenAuthenticator) {
+  const compiled = compilePaths(spec, handlers);
+
+  const resolve = (req: Request, res: Response, next: NextFunction): void => {
+    const path = compiled.find((c) => c.pattern.test(req.path));
+    if (!path) return next(new Problem('not-found', `No route ${req.method} ${req.path}.`));
+    const operation = path.byMethod.get(req.method);
+    if (!operation) {
+      res.setHeader('Allow', path.allow);
+      return next(new Problem('method-not-allowed', `${req.method} is not supported on ${path.template}.`));
+    }
+    req.operation = operation;
+    // The validator knows operations by their declared method; the response stays body-less.
+    if (req.method === 'HEAD') req.method = 'GET';
+    next();
+  };
+
+  const authenticateOperation = (req: Request, _res: Response, next: NextFunction): void => {
+    const { security } = req.operation as ResolvedOperation;
+    if (security.kind === 'public' || (security.kind === 'optional' && req.headers.authorization === undefined)) return next();
+    authenticateRequest(req, security, authenticate).then(() => next(), next);
+  };
+
+  const dispatch = async (req: Request, res: Response): Promise<void> => {
+    const { handler } = req.operation as ResolvedOperation;
+    // Path parameters as the validator matched, decoded and checked them (Express resets
+    // `req.params` for every middleware mounted with `app.use`).
+    const params = (req as OpenApiRequest).openapi?.pathParams ?? {};
+    const ctx = { body: req.body as unknown, params, query: req.query, auth: req.auth, req, res };
+    send(res, await handler(ctx));
+  };
+
+  return { resolve, authenticate: authenticateOperation, dispatch };
+}
 
 function send(res: Response, reply: RawReply): void {
   res.status(reply.status);
@@ -60,23 +115,4 @@ function send(res: Response, reply: RawReply): void {
   } else {
     res.json(reply.body);
   }
-}
-
-
-function route(handler: AnyHandler) {
-  return async (req: Request, res: Response): Promise<void> => {
-    const ctx = { body: req.body as unknown, params: req.params, query: req.query, auth: req.auth, req, res };
-    send(res, await handler(ctx));
-  };
-}
-
-/** Mounts one route per operation of the contract, each to the handler named by its operationId. */
-export function operationRouter(spec: LoadedSpec, handlers: HandlerMap): Router {
-  const router = Router();
-  for (const op of spec.operations) {
-    const handler = handlers[op.operationId as OperationId];
-    if (!handler) throw new Error(`No handler for operation ${op.operationId}`);
-    router[op.method](toExpressPath(op.path), route(handler as AnyHandler));
-  }
-  return router;
 }

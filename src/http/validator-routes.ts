@@ -16,17 +16,19 @@ export function memoizeValidatorRouteMatching(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pathToRegexpModule = require(modulePath) as { pathToRegexp: PathToRegexp };
   const compile = pathToRegexpModule.pathToRegexp;
-  const cache = new Map<string, unknown>();
+  // One cache per combination of the two flags, keyed by the route string itself: the validator
+  // passes the same string objects every time, so a lookup neither builds nor hashes a new key.
+  const caches = [new Map<string, unknown>(), new Map<string, unknown>(), new Map<string, unknown>(), new Map<string, unknown>()];
   pathToRegexpModule.pathToRegexp = (path, options) => {
-    // Only string routes (the validator's case) are cached; anything else goes straight through.
+    // Only string routes with no options beyond `sensitive` and `strict` (the validator's case)
+    // are cached; anything else goes straight through.
     if (typeof path !== 'string') return compile(path, options);
-    // The validator passes only `sensitive` and `strict`; other options bypass the cache.
-    if (options && Object.keys(options).some((k) => k !== 'sensitive' && k !== 'strict')) return compile(path, options);
-    const key = `${options?.sensitive ? 'S' : 's'}${options?.strict ? 'T' : 't'}${path}`;
-    let compiled = cache.get(key);
+    for (const key in options) if (key !== 'sensitive' && key !== 'strict') return compile(path, options);
+    const cache = caches[(options?.sensitive ? 2 : 0) + (options?.strict ? 1 : 0)] as Map<string, unknown>;
+    let compiled = cache.get(path);
     if (compiled === undefined) {
       compiled = compile(path, options);
-      if (cache.size < 10_000) cache.set(key, compiled);
+      if (cache.size < 10_000) cache.set(path, compiled);
     }
     return compiled;
   };

@@ -10,7 +10,7 @@ import { SellerProfile } from '../sellers/seller-profile.model';
 import { Part, type PartView } from './part.model';
 import { assertPartRules, type PartInput } from './rules';
 import { createSearchIndex } from './search-index';
-import { pagePartsNewestFirst, readPartWithSeller, sellerViews } from './views';
+import { pagePartsNewestFirst, partWithSellerReader, sellerViews } from './views';
 import { contentColumns, newPartRow, writeChildRows } from './writer';
 import { compareOffers, vehicleMakes, vehicleModels } from './catalog';
 import { searchParts, type SearchQuery } from './search';
@@ -20,6 +20,7 @@ type StockAdjustment = components['schemas']['StockAdjustment'];
 
 export function createPartService(db: Db, config: Config) {
   const index = createSearchIndex(db);
+  const readPartWithSeller = partWithSellerReader(db);
 
   async function view(trx: Db, part: Part): Promise<PartView> {
     const sellers = await sellerViews(trx, [part.sellerId]);
@@ -94,7 +95,7 @@ export function createPartService(db: Db, config: Config) {
 
     /** One query with the seller's summary: the hottest read of the marketplace. */
     async get(auth: AuthContext | undefined, partId: string): Promise<{ view: PartView; etag: string }> {
-      const row = await readPartWithSeller(db, partId);
+      const row = await readPartWithSeller(partId);
       if (!row) throw notFound('part');
       const { part, seller } = row;
       const visible = part.status === 'active' && Boolean(part.sellerListed);
