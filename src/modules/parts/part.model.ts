@@ -56,34 +56,45 @@ export class Part extends BaseModel {
   }
 
   get etag(): string {
-    return `"${this.version}"`;
+    return partEtag(this.version);
   }
 
   toView(seller: PartSellerView): PartView {
-    return {
-      id: this.id,
-      seller,
-      title: this.title,
-      description: this.description,
-      category: this.category,
-      brand: this.brand,
-      partNumbers: parseJson<PartNumberView[]>(this.partNumbersJson) ?? [],
-      origin: this.origin,
-      condition: this.condition,
-      grade: this.grade,
-      price: { amount: this.priceAmount, currency: this.priceCurrency },
-      coreCharge: this.coreChargeAmount === null ? null : { amount: this.coreChargeAmount, currency: this.coreChargeCurrency ?? this.priceCurrency },
-      quantity: this.quantity,
-      availability: this.quantity > 0 ? 'in_stock' : 'out_of_stock',
-      location: { city: this.city, country: this.country },
-      warrantyMonths: this.warrantyMonths,
-      images: parseJson<string[]>(this.imagesJson) ?? [],
-      fitment: parseJson<FitmentView[]>(this.fitmentJson) ?? [],
-      donorVehicle: parseJson<DonorVehicleView>(this.donorVehicleJson),
-      status: this.status,
-      version: this.version,
-      createdAt: this.createdAt,
-      updatedAt: this.updatedAt,
-    };
+    return partView(this, seller);
   }
+}
+
+/** A listing's columns under the model's property names: a Part, or a row read straight from the driver. */
+export type PartColumns = Pick<Part, Exclude<keyof Part, keyof BaseModel | 'etag' | 'toView'>>;
+
+export const partEtag = (version: number): string => `"${version}"`;
+
+/** The listing as the API shows it. */
+export function partView(p: PartColumns, seller: PartSellerView): PartView {
+  return {
+    id: p.id,
+    seller,
+    title: p.title,
+    description: p.description,
+    category: p.category,
+    brand: p.brand,
+    partNumbers: parseJson<PartNumberView[]>(p.partNumbersJson) ?? [],
+    origin: p.origin,
+    condition: p.condition,
+    grade: p.grade,
+    price: { amount: p.priceAmount, currency: p.priceCurrency },
+    coreCharge: p.coreChargeAmount === null ? null : { amount: p.coreChargeAmount, currency: p.coreChargeCurrency ?? p.priceCurrency },
+    quantity: p.quantity,
+    availability: p.quantity > 0 ? 'in_stock' : 'out_of_stock',
+    location: { city: p.city, country: p.country },
+    warrantyMonths: p.warrantyMonths,
+    images: parseJson<string[]>(p.imagesJson) ?? [],
+    fitment: parseJson<FitmentView[]>(p.fitmentJson) ?? [],
+    donorVehicle: parseJson<DonorVehicleView>(p.donorVehicleJson),
+    status: p.status,
+    version: p.version,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+  };
+
 }

@@ -95,12 +95,9 @@ export function createPartService(db: Db, config: Config) {
 
     /** One query with the seller's summary: the hottest read of the marketplace. */
     async get(auth: AuthContext | undefined, partId: string): Promise<{ view: PartView; etag: string }> {
-      const row = await readPartWithSeller(partId);
-      if (!row) throw notFound('part');
-      const { part, seller } = row;
-      const visible = part.status === 'active' && Boolean(part.sellerListed);
-      if (!visible && seller.userId !== auth?.userId) throw notFound('part');
-      return { view: part.toView(seller.summary), etag: part.etag };
+      const found = await readPartWithSeller(partId);
+      if (!found || (!found.onMarket && found.sellerUserId !== auth?.userId)) throw notFound('part');
+      return { view: found.view, etag: found.etag };
     },
 
     async update(auth: AuthContext, partId: string, patch: PartPatch, ifMatch: string | undefined): Promise<{ view: PartView; etag: string }> {

@@ -3,7 +3,7 @@ import { directRead } from '../../db/direct-read';
 import type { Db } from '../../db/knex';
 import { pageNewestFirst, type PageRequest } from '../../db/paging';
 import type { Page } from '../../http/pagination';
-import { Part, PART_READ_COLUMNS, type PartSellerView, type PartView } from './part.model';
+import { Part, PART_READ_COLUMNS, partEtag, partView, type PartColumns, type PartSellerView, type PartView } from './part.model';
 
 /** The seller summary shown on each listing, loaded once for a page of listings. */
 export async function sellerViews(db: Db, sellerIds: string[]): Promise<Map<string, PartSellerView>> {
@@ -44,24 +44,33 @@ export async function pagePartsNewestFirst(db: Db, query: QueryBuilder<Part, Par
  * subqueries rather than a join: SQLite reads a wide row several times slower through a join
  * (36 µs against 11 µs here), and PostgreSQL plans both alike.
  */
-const sellerColumn = (column: string, alias: string) => `(SELECT ${column} FROM seller_profiles WHERE seller_profiles.id = parts.seller_id) AS ${alias}`;
-const PART_WITH_SELLER_SQL = `SELECT ${PART_READ_COLUMNS.join(', ')}, ${sellerColumn('legal_name', 'seller_legal_name')}, ${sellerColumn('city', 'seller_city')}, ${sellerColumn('user_id', 'seller_user_id')}
+const sellerColumn = (column: string, alias: string) => `(SELECT ${column} FROM seller_profiles WHERE seller_profiles.id = parts.seller_id) AS "${alias}"`;
+// Columns aliased to the model's property names, so the row is the model without a mapping pass.
+const asProperty = (column: string) => `${column} AS "${column.replace(/^parts\./, '').replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())}"`;
+const PART_WITH_SELLER_SQL = `SELECT ${PART_READ_COLUMNS.map(asProperty).join(', ')},
+  ${sellerColumn('legal_name', 'sellerLegalName')}, ${sellerColumn('city', 'sellerCity')}, ${sellerColumn('user_id', 'sellerUserId')}
   FROM parts WHERE parts.id = ?`;
 
-export type PartWithSeller = { part: Part; seller: { userId: string; summary: PartSellerView } };
+type PartWithSellerRow = PartColumns & { sellerLegalName: string; sellerCity: string; sellerUserId: string };
+
+/** A listing by id with what deciding its visibility needs; its view is built from the row itself. */
+export interface PartWithSeller {
+  view: PartView;
+  etag: string;
+  onMarket: boolean;
+  sellerUserId: string;
+}
 
 export function partWithSellerReader(db: Db): (partId: string) => Promise<PartWithSeller | null> {
-  const read = directRead<Record<string, unknown>>(db, 'part_with_seller', PART_WITH_SELLER_SQL);
+  const read = directRead<PartWithSellerRow>(db, 'part_with_seller', PART_WITH_SELLER_SQL);
   return async (partId) => {
     const row = await read([partId]);
     if (!row) return null;
-    const part = Part.fromDatabaseJson(row);
     return {
-      part,
-      seller: {
-        userId: String(row.seller_user_id),
-        summary: { id: part.sellerId, legalName: String(row.seller_legal_name), sellerType: part.sellerType, city: String(row.seller_city) },
-      },
+      view: partView(row, { id: row.sellerId, legalName: row.sellerLegalName, sellerType: row.sellerType, city: row.sellerCity }),
+      etag: partEtag(row.version),
+      onMarket: row.status === 'active' && Boolean(row.sellerListed),
+      sellerUserId: row.sellerUserId,
     };
   };
 }
