@@ -131,6 +131,18 @@ describe('editing a listing', () => {
     expectProblem(await ctx.http().get(`/api/v1/parts/${active.id}`).set('Authorization', 'Bearer not-a-token'), 401, 'unauthorized');
   });
 
+  it('answers concurrent reads each with its own listing, or 404', async () => {
+    const parts = await Promise.all([1, 2, 3].map((n) => createPart(ctx, seller, { title: `Alternateur ${n} reconditionné` })));
+    const draft = await createPart(ctx, seller, { status: 'draft' });
+    const unknown = '01a211ee-0000-7000-8000-000000000000';
+    const ids = [...parts.map((p) => p.id), draft.id, unknown, parts[0]!.id, parts[2]!.id.toUpperCase()];
+    const answers = await Promise.all(ids.map((id) => ctx.http().get(`/api/v1/parts/${id}`)));
+    // An id is spelled as issued, in lower case: the upper-case spelling is refused on both databases.
+    expect(answers.map((res) => res.status)).toEqual([200, 200, 200, 404, 404, 200, 400]);
+    expect(answers.slice(0, 3).map((res) => res.body.title)).toEqual(parts.map((p) => p.title));
+    expect(answers[5]!.body.id).toBe(parts[0]!.id);
+  });
+
   it('never shows a change that has not been committed', async () => {
     const part = await createPart(ctx, seller);
     const trx = await ctx.db.transaction();

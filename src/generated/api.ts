@@ -696,7 +696,7 @@ export interface components {
         };
         /**
          * Format: uuid
-         * @description Opaque identifier (UUID v7).
+         * @description Opaque identifier (UUID v7), in lower case as issued.
          * @example 0193a5b2-7c1e-7d4f-9a0b-3c2d1e0f4a5b
          */
         Id: string;

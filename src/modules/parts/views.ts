@@ -1,5 +1,5 @@
 import type { QueryBuilder } from 'objection';
-import { directRead } from '../../db/direct-read';
+import { directReadById } from '../../db/direct-read';
 import type { Db } from '../../db/knex';
 import { pageNewestFirst, type PageRequest } from '../../db/paging';
 import type { Page } from '../../http/pagination';
@@ -40,16 +40,16 @@ export async function pagePartsNewestFirst(db: Db, query: QueryBuilder<Part, Par
 
 /**
  * A listing and its seller's summary by id, in one constant SQL statement run on the driver (the
- * query builder costs several times the query here). The seller's columns come from scalar
+ * query builder costs several times the query here; see direct-read.ts). The seller's columns come from scalar
  * subqueries rather than a join: SQLite reads a wide row several times slower through a join
  * (36 µs against 11 µs here), and PostgreSQL plans both alike.
  */
 const sellerColumn = (column: string, alias: string) => `(SELECT ${column} FROM seller_profiles WHERE seller_profiles.id = parts.seller_id) AS "${alias}"`;
 // Columns aliased to the model's property names, so the row is the model without a mapping pass.
 const asProperty = (column: string) => `${column} AS "${column.replace(/^parts\./, '').replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())}"`;
-const PART_WITH_SELLER_SQL = `SELECT ${PART_READ_COLUMNS.map(asProperty).join(', ')},
+const PART_WITH_SELLER = `SELECT ${PART_READ_COLUMNS.map(asProperty).join(', ')},
   ${sellerColumn('legal_name', 'sellerLegalName')}, ${sellerColumn('city', 'sellerCity')}, ${sellerColumn('user_id', 'sellerUserId')}
-  FROM parts WHERE parts.id = ?`;
+  FROM parts`;
 
 type PartWithSellerRow = PartColumns & { sellerLegalName: string; sellerCity: string; sellerUserId: string };
 
@@ -62,9 +62,9 @@ export interface PartWithSeller {
 }
 
 export function partWithSellerReader(db: Db): (partId: string) => Promise<PartWithSeller | null> {
-  const read = directRead<PartWithSellerRow>(db, 'part_with_seller', PART_WITH_SELLER_SQL);
+  const read = directReadById<PartWithSellerRow>(db, { name: 'part_with_seller', select: PART_WITH_SELLER, idColumn: 'parts.id', idOf: (row) => row.id });
   return async (partId) => {
-    const row = await read([partId]);
+    const row = await read(partId);
     if (!row) return null;
     return {
       view: partView(row, { id: row.sellerId, legalName: row.sellerLegalName, sellerType: row.sellerType, city: row.sellerCity }),
