@@ -57,12 +57,14 @@ export function createApp({ config, db, logger = createLogger(config) }: AppDepe
   if (config.corsOrigins.length > 0) {
     app.use(cors({ origin: [...config.corsOrigins], exposedHeaders: ['ETag', 'X-Request-Id', 'Retry-After'] }));
   }
-  app.use(express.json({ limit: config.bodyLimitBytes }));
-  const router = contractRouter(spec, createHandlers(db, spec, services), services.auth.authenticate);
-  app.use(router.resolve);
-  // Security comes from the same contract, applied by the router: one table of operations, and no
+  // The contract router answers unknown routes, applies each operation's security and reads the
+  // body of the operations that take one, before the validator: one table of operations, and no
   // error built for every anonymous request where a token is optional (as the validator's does).
-  app.use(router.authenticate);
+  const router = contractRouter(spec, createHandlers(db, spec, services), {
+    authenticate: services.auth.authenticate,
+    parseBody: express.json({ limit: config.bodyLimitBytes }),
+  });
+  app.use(router.gate);
   const validator = OpenApiValidator.middleware({
     apiSpec: structuredClone(spec.document) as never,
     validateRequests: { allErrors: true, allowUnknownQueryParameters: false },

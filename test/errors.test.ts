@@ -37,6 +37,12 @@ describe('problem details for every failure', () => {
     expectProblem(res, 413, 'payload-too-large');
   });
 
+  it('reads no body before the route and the credentials are known', async () => {
+    const huge = { data: 'x'.repeat(200_000) };
+    expectProblem(await ctx.http().post('/api/v1/nothing-here').send(huge), 404, 'not-found');
+    expectProblem(await ctx.http().post('/api/v1/parts').set('Content-Type', 'application/json').send('{"title": '), 401, 'unauthorized');
+  });
+
   it('answers a non-JSON body with 415', async () => {
     const res = await ctx.http().post('/api/v1/auth/login').set('Content-Type', 'text/plain').send('email=a@b.ma');
     expectProblem(res, 415, 'unsupported-media-type');

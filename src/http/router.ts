@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { OpenApiRequest } from 'express-openapi-validator/dist/framework/types';
 import { authenticateRequest, securityRuleOf, type SecurityRule, type TokenAuthenticator } from './auth';
 import type { HandlerMap, OperationId } from './handler';
@@ -19,6 +19,8 @@ export interface ResolvedOperation {
   operationId: OperationId;
   template: string;
   security: SecurityRule;
+  /** The operation declares a request body: only then is one read. */
+  takesBody: boolean;
   handler: AnyHandler;
 }
 
@@ -48,7 +50,13 @@ function compilePaths(spec: LoadedSpec, handlers: HandlerMap): CompiledPath[] {
       path = { template: op.path, pattern, byMethod: new Map(), allow: '' };
       byTemplate.set(op.path, path);
     }
-    const resolved = { operationId: op.operationId as OperationId, template: op.path, security: securityRuleOf(op.operation, spec.document), handler };
+    const resolved = {
+      operationId: op.operationId as OperationId,
+      template: op.path,
+      security: securityRuleOf(op.operation, spec.document),
+      takesBody: op.operation.requestBody !== undefined,
+      handler,
+    };
     path.byMethod.set(op.method.toUpperCase(), resolved);
   }
   // Paths without parameters first, so `/parts/compare` is never read as `/parts/{partId}`.
@@ -63,34 +71,46 @@ function compilePaths(spec: LoadedSpec, handlers: HandlerMap): CompiledPath[] {
 }
 
 /**
- * The contract's router, in three steps around the validator:
- * - `resolve` finds the operation of a request: 404 for paths outside the contract, 405 (with
- *   `Allow`) for a method the path does not have, before any other code runs;
- * - `authenticate` applies the operation's security requirement (401/403);
+ * The contract's router, in two steps around the validator:
+ * - `gate` finds the operation of a request (404 for paths outside the contract, 405 with
+ *   `Allow` for a method the path does not have) before any other code runs, then applies the
+ *   operation's security requirement (401/403), then parses the body of an operation that takes
+ *   one (no other body is ever read);
  * - `dispatch`, after the validator, runs the handler named by the operationId.
- * One table serves all three, so a route cannot exist outside the contract.
+ * One table serves both, so a route cannot exist outside the contract.
  */
-export function contractRouter(spec: LoadedSpec, handlers: HandlerMap, authenticate: TokenAuthenticator) {
+export function contractRouter(spec: LoadedSpec, handlers: HandlerMap, options: { authenticate: TokenAuthenticator; parseBody: RequestHandler }) {
   const compiled = compilePaths(spec, handlers);
+  const { authenticate, parseBody } = options;
 
-  const resolve = (req: Request, res: Response, next: NextFunction): void => {
+  function resolve(req: Request, res: Response): ResolvedOperation {
     const path = compiled.find((c) => c.pattern.test(req.path));
-    if (!path) return next(new Problem('not-found', `No route ${req.method} ${req.path}.`));
+    if (!path) throw new Problem('not-found', `No route ${req.method} ${req.path}.`);
     const operation = path.byMethod.get(req.method);
     if (!operation) {
       res.setHeader('Allow', path.allow);
-      return next(new Problem('method-not-allowed', `${req.method} is not supported on ${path.template}.`));
+      throw new Problem('method-not-allowed', `${req.method} is not supported on ${path.template}.`);
+    }
+    return operation;
+  }
+
+  const gate = (req: Request, res: Response, next: NextFunction): void => {
+    let operation: ResolvedOperation;
+    try {
+      operation = resolve(req, res);
+    } catch (err) {
+      return next(err);
     }
     req.operation = operation;
     // The validator knows operations by their declared method; the response stays body-less.
     if (req.method === 'HEAD') req.method = 'GET';
-    next();
-  };
-
-  const authenticateOperation = (req: Request, _res: Response, next: NextFunction): void => {
-    const { security } = req.operation as ResolvedOperation;
-    if (security.kind === 'public' || (security.kind === 'optional' && req.headers.authorization === undefined)) return next();
-    authenticateRequest(req, security, authenticate).then(() => next(), next);
+    const readBody = (): void => {
+      if (operation.takesBody) void parseBody(req, res, next);
+      else next();
+    };
+    const { security } = operation;
+    if (security.kind === 'public' || (security.kind === 'optional' && req.headers.authorization === undefined)) return readBody();
+    authenticateRequest(req, security, authenticate).then(readBody, next);
   };
 
   const dispatch = async (req: Request, res: Response): Promise<void> => {
@@ -102,7 +122,7 @@ export function contractRouter(spec: LoadedSpec, handlers: HandlerMap, authentic
     send(res, await handler(ctx));
   };
 
-  return { resolve, authenticate: authenticateOperation, dispatch };
+  return { gate, dispatch };
 }
 
 function send(res: Response, reply: RawReply): void {
