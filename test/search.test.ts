@@ -177,6 +177,20 @@ describe('pagination', () => {
     for (const id of before) expect(seen).toContain(id);
   });
 
+  it('pages a year-make-model search newest first without repeats, a listing fitting twice counted once', async () => {
+    const fits = (yearFrom: number, yearTo: number) => ({ make: 'Hyundai', model: 'Accent', yearFrom, yearTo });
+    const twice = await createPart(ctx, scrapyard, { title: 'Feu arrière Accent', fitment: [fits(2011, 2016), fits(2014, 2019)] });
+    const others = [];
+    for (const [from, to] of [[2012, 2018], [2015, 2015], [2010, 2013], [2016, 2022]] as const) {
+      others.push(await createPart(ctx, dealer, { title: `Rétroviseur Accent ${from}`, fitment: [fits(from, to)] }));
+    }
+    const query = { make: 'Hyundai', model: 'Accent', year: 2015, sort: 'newest' };
+    const fitting = [twice, others[0], others[1]].map((p) => p!.id).sort().reverse();
+    expect(await walk(query)).toEqual(fitting);
+    expect((await search({ ...query, limit: 100 })).data.map((p) => p.id)).toEqual(fitting);
+    expect((await search({ ...query, year: 2020, limit: 100 })).data.map((p) => p.id)).toEqual([others[3]!.id]);
+  });
+
   it('refuses a cursor of another sort, a forged cursor and limit=1000', async () => {
     const page = await search({ sort: 'price', limit: 1 });
     expectProblem(await ctx.http().get('/api/v1/parts').query({ sort: '-price', cursor: page.nextCursor as string }), 400, 'invalid-cursor');

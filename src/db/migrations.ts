@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as accounts from '../../migrations/20261124000100_accounts';
 import * as sellers from '../../migrations/20261124000200_sellers';
 import * as parts from '../../migrations/20261124000300_parts';
+import * as fitmentWalk from '../../migrations/20261125000100_fitment_walk';
 import type { Db } from './knex';
 
 interface Migration {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '20261124000100_accounts': accounts,
   '20261124000200_sellers': sellers,
   '20261124000300_parts': parts,
+  '20261125000100_fitment_walk': fitmentWalk,
 };
 
 const source: Knex.MigrationSource<string> = {
