@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { securityRuleOf } from '../src/http/auth';
 import { PROBLEM_BASE_URI, PROBLEM_TYPES } from '../src/http/problems';
 import { loadSpec } from '../src/http/spec';
 import { createHandlers, createServices } from '../src/modules';
@@ -20,6 +21,13 @@ describe('the contract routes the application', () => {
     for (const p of ['/', '/api', '/api/v1', '/api/v1/users', '/api/v1/me/seller-profile/extra']) {
       expect((await ctx.http().get(p)).status).toBe(404);
     }
+  });
+
+  it('refuses to start with a security scheme it does not enforce', () => {
+    const op = structuredClone(spec.operations.find((o) => o.operationId === 'getMe')!.operation);
+    expect(securityRuleOf(op, spec.document)).toEqual({ kind: 'required', roles: [] });
+    op.security = [{ apiKey: [] }];
+    expect(() => securityRuleOf(op, spec.document)).toThrow('getMe: security scheme apiKey is not implemented');
   });
 
   it.each(spec.operations.map((o) => [o.operationId, o] as const))('%s is documented: summary, one tag, examples, 4xx and 500', (_id, op) => {

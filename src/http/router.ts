@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { OpenApiRequest } from 'express-openapi-validator/dist/framework/types';
-import { authenticateRequest, securityRuleOf, type SecurityRule, type TokenAuthenticator } from './auth';
+import { authenticateRequest, authenticationNeeded, securityRuleOf, type SecurityRule, type TokenAuthenticator } from './auth';
 import type { HandlerMap, OperationId } from './handler';
 import { Problem } from './problems';
 import type { LoadedSpec } from './spec';
@@ -17,7 +17,6 @@ type AnyHandler = (ctx: unknown) => Promise<RawReply> | RawReply;
 /** One operation of the contract, ready to serve. */
 export interface ResolvedOperation {
   operationId: OperationId;
-  template: string;
   security: SecurityRule;
   /** The operation declares a request body: only then is one read. */
   takesBody: boolean;
@@ -52,7 +51,6 @@ function compilePaths(spec: LoadedSpec, handlers: HandlerMap): CompiledPath[] {
     }
     const resolved = {
       operationId: op.operationId as OperationId,
-      template: op.path,
       security: securityRuleOf(op.operation, spec.document),
       takesBody: op.operation.requestBody !== undefined,
       handler,
@@ -108,9 +106,8 @@ export function contractRouter(spec: LoadedSpec, handlers: HandlerMap, options: 
       if (operation.takesBody) void parseBody(req, res, next);
       else next();
     };
-    const { security } = operation;
-    if (security.kind === 'public' || (security.kind === 'optional' && req.headers.authorization === undefined)) return readBody();
-    authenticateRequest(req, security, authenticate).then(readBody, next);
+    if (!authenticationNeeded(req, operation.security)) return readBody();
+    authenticateRequest(req, operation.security, authenticate).then(readBody, next);
   };
 
   const dispatch = async (req: Request, res: Response): Promise<void> => {

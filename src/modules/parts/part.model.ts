@@ -96,5 +96,4 @@ export function partView(p: PartColumns, seller: PartSellerView): PartView {
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
   };
-
 }

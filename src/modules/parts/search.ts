@@ -40,10 +40,10 @@ function whereFits(fits: Knex.QueryBuilder, q: SearchQuery): Knex.QueryBuilder {
 }
 
 /**
- * Visible listings narrowed by every filter except pagination: shared by the page and its facets.
- * `vehicle: false` leaves the fitment filter to the caller (the fitment walk below).
+ * Visible listings narrowed by every filter except pagination: shared by the page and its facets;
+ * `unfitted` is the same without the vehicle filter, which the fitment walk below applies itself.
  */
-async function filtered(db: Db, index: SearchIndex, q: SearchQuery, { vehicle } = { vehicle: true }): Promise<{ query: Knex.QueryBuilder }> {
+async function filtered(db: Db, index: SearchIndex, q: SearchQuery): Promise<{ query: Knex.QueryBuilder; unfitted: Knex.QueryBuilder }> {
   const query = onMarket(db);
   if (q.q) {
     const match = index.matches(db, q.q);
@@ -53,7 +53,6 @@ async function filtered(db: Db, index: SearchIndex, q: SearchQuery, { vehicle } 
     const numbers = await equivalentNumbers(db, q.partNumber);
     query.whereIn('parts.id', db('part_numbers').select('part_id').whereIn('normalized', numbers));
   }
-  if (vehicle && fitsVehicle(q)) query.whereIn('parts.id', whereFits(db('part_fitments').select('part_fitments.part_id'), q));
   const equal: [keyof SearchQuery, string][] = [
     ['category', 'category'],
     ['origin', 'origin'],
@@ -67,8 +66,10 @@ async function filtered(db: Db, index: SearchIndex, q: SearchQuery, { vehicle } 
   if (q.priceMin !== undefined) query.where('parts.price_amount', '>=', q.priceMin);
   if (q.priceMax !== undefined) query.where('parts.price_amount', '<=', q.priceMax);
   if (q.inStock !== undefined) query.where('parts.quantity', q.inStock ? '>' : '=', 0);
+  const unfitted = query.clone();
+  if (fitsVehicle(q)) query.whereIn('parts.id', whereFits(db('part_fitments').select('part_fitments.part_id'), q));
   // Wrapped: a query builder is thenable, and returning it bare from an async function would run it.
-  return { query };
+  return { query, unfitted };
 }
 
 interface Ordering {
@@ -208,12 +209,11 @@ function walksFitments(db: Db, q: SearchQuery, sort: Sort): boolean {
 }
 
 /** The page of the newest ordering, read through the fitments; a listing fitting twice counts once. */
-async function walkFitmentsNewestFirst(db: Db, index: SearchIndex, q: SearchQuery, after: Record<string, string | number> | null, want: number): Promise<Record<string, unknown>[]> {
-  const { query: base } = await filtered(db, index, q, { vehicle: false });
+async function walkFitmentsNewestFirst(unfitted: Knex.QueryBuilder, q: SearchQuery, after: Record<string, string | number> | null, want: number): Promise<Record<string, unknown>[]> {
   const ids: string[] = [];
   let before = after ? String(after.id) : null;
   for (;;) {
-    const walk = whereFits(base.clone().join('part_fitments', 'part_fitments.part_id', 'parts.id').select('parts.id'), q);
+    const walk = whereFits(unfitted.clone().join('part_fitments', 'part_fitments.part_id', 'parts.id').select('parts.id'), q);
     if (before) walk.where('part_fitments.part_id', '<', before);
     const batch = want - ids.length;
     const rows = (await walk.orderBy('part_fitments.part_id', 'desc').limit(batch)) as { id: string }[];
@@ -233,13 +233,13 @@ export async function searchParts(db: Db, index: SearchIndex, q: SearchQuery): P
   // The cursor names its sort, so a cursor from one ordering cannot be replayed on another.
   const after = decodeCursor(q.cursor, [...order.fields, 'o']);
   if (after && after.o !== sort) throw invalidCursor();
-  const { query: base } = await filtered(db, index, q);
+  const { query: base, unfitted } = await filtered(db, index, q);
   // Two steps: find the page's ids and sort keys from indexes alone, then read those few wide rows.
   let keys: Record<string, unknown>[];
   if (await isBroadTextSearchOnPostgres(db, index, q, sort)) {
     keys = await walkNewestFirstByTier(db, base, q, sort, after, limit + 1);
   } else if (walksFitments(db, q, sort)) {
-    keys = await walkFitmentsNewestFirst(db, index, q, after, limit + 1);
+    keys = await walkFitmentsNewestFirst(unfitted, q, after, limit + 1);
   } else {
     const page = base.clone().select('parts.id', ...order.keys);
     order.apply(page, after);
