@@ -76,6 +76,6 @@ export function createApp({ config, db, logger = createLogger(config) }: AppDepe
   // promise and a middleware layer per request); if a release renames it, it simply stays.
   app.use(validator.filter((step) => step.name !== 'securityMiddleware'));
   app.use(router.dispatch);
-  app.use(problemHandler());
+  app.use(problemHandler(spec.patternMessages));
   return app;
 }

@@ -11,7 +11,9 @@ describe('POST /api/v1/auth/register', () => {
   it('creates an account with a normalised email and never returns the password hash', async () => {
     const res = await register({ email: '  Amina@Example.MA ', password: PASSWORD, displayName: 'Amina', role: 'buyer' });
     expect(res.status).toBe(400); // surrounding spaces are not an email
-    const ok = await register({ email: 'Amina@Example.MA', password: PASSWORD, displayName: ' Amina ', role: 'buyer' }).expect(201);
+    // A name is stored as sent: surrounding spaces are refused rather than silently trimmed.
+    expect(fieldPaths(await register({ email: 'Amina@Example.MA', password: PASSWORD, displayName: ' Amina ', role: 'buyer' }))).toEqual(['/body/displayName']);
+    const ok = await register({ email: 'Amina@Example.MA', password: PASSWORD, displayName: 'Amina', role: 'buyer' }).expect(201);
     expect(ok.body).toMatchObject({ email: 'amina@example.ma', displayName: 'Amina', role: 'buyer', status: 'active' });
     expect(JSON.stringify(ok.body)).not.toMatch(/password|scrypt/i);
     const stored = await ctx.db('users').where({ id: ok.body.id }).first();

@@ -56,3 +56,18 @@ describe('problem types are documented', () => {
     expect(problemsDoc).toContain(`${PROBLEM_BASE_URI}${kind}`);
   });
 });
+
+describe('the contract says what the validator enforces', () => {
+  /** Every object of the document with its JSON pointer. */
+  function* nodes(node: unknown, pointer = ''): Generator<[string, Record<string, unknown>]> {
+    if (typeof node !== 'object' || node === null) return;
+    if (!Array.isArray(node)) yield [pointer, node as Record<string, unknown>];
+    for (const [key, value] of Object.entries(node)) yield* nodes(value, `${pointer}/${key}`);
+  }
+
+  it('puts no validation keyword beside a $ref, where express-openapi-validator would drop it (use allOf)', () => {
+    const ANNOTATIONS = new Set(['$ref', 'description', 'summary', 'examples', 'example']);
+    const offenders = [...nodes(spec.document)].filter(([, n]) => typeof n.$ref === 'string' && Object.keys(n).some((k) => !ANNOTATIONS.has(k))).map(([p]) => p);
+    expect(offenders).toEqual([]);
+  });
+});

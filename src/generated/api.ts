@@ -681,12 +681,21 @@ export interface components {
          */
         Email: string;
         /**
-         * @description 12 to 128 characters.
+         * @description 12 to 128 characters, any of them (spaces and any script included), not only white space.
+         *     Passwords that are common or known from breaches, or built from the account's own email or
+         *     name, are refused with `weak-password`; see `docs/security.md`.
          * @example correct-horse-battery
          */
         Password: string;
+        /**
+         * @description One line of text, stored exactly as sent (after Unicode NFC normalisation): no leading or
+         *     trailing white space, no control characters (C0, DEL, C1, line or paragraph separators), no
+         *     bidirectional overrides or isolates (U+202A–U+202E, U+2066–U+2069), no lone surrogates, and
+         *     at least one visible character (a letter, digit, punctuation or symbol).
+         */
+        Text: string;
         /** @example Amina El Idrissi */
-        DisplayName: string;
+        DisplayName: string & components["schemas"]["Text"];
         RegisterRequest: {
             email: components["schemas"]["Email"];
             password: components["schemas"]["Password"];
@@ -725,9 +734,11 @@ export interface components {
             createdAt: components["schemas"]["Timestamp"];
             updatedAt: components["schemas"]["Timestamp"];
         };
+        /** @description A password as typed; any character but control characters, bidirectional overrides and lone surrogates. */
+        Secret: string;
         LoginRequest: {
             email: components["schemas"]["Email"];
-            password: string;
+            password: string & components["schemas"]["Secret"];
         };
         TokenPair: {
             /** @description JWT (HS256) to send as `Authorization: Bearer <token>`. */
@@ -749,11 +760,11 @@ export interface components {
             displayName?: components["schemas"]["DisplayName"];
         };
         ChangePasswordRequest: {
-            currentPassword: string;
+            currentPassword: string & components["schemas"]["Secret"];
             newPassword: components["schemas"]["Password"];
         };
         /** @example Garage Atlas SARL */
-        LegalName: string;
+        LegalName: string & components["schemas"]["Text"];
         /**
          * @description Kind of seller. The French labels are the ones the marketplace shows (`sellerTypeLabel`):
          *
@@ -776,12 +787,12 @@ export interface components {
          */
         SellerTypeLabel: "Concessionnaire" | "Equipementier" | "Importateur" | "Grossiste" | "Semi-grossiste" | "Détaillant" | "Ferrailleurs" | "Particuliers";
         /**
-         * @description Trade register (RC) or ICE number. Required unless `sellerType` is `individual`.
+         * @description Trade register (RC) or ICE number; letters, digits, spaces, dots, dashes and slashes, starting and ending with a letter or digit. Required unless `sellerType` is `individual`.
          * @example RC-123456
          */
         RegistrationNumber: string;
         /** @example Casablanca */
-        City: string;
+        City: string & components["schemas"]["Text"];
         /**
          * @description ISO 3166-1 alpha-2 country code.
          * @example MA
@@ -853,6 +864,12 @@ export interface components {
             phone?: components["schemas"]["Phone"];
             shippingFee?: components["schemas"]["Money"];
         };
+        /**
+         * @description Text to search for, at most 200 characters. Surrounding white space is ignored; control characters, bidirectional
+         *     overrides and lone surrogates are refused. In a query string, `+` and `%20` both mean a space,
+         *     and reserved characters may be sent as they are (as HTML forms and `URLSearchParams` send them).
+         */
+        SearchText: string;
         /** @description Opaque keyset cursor (base64url) returned as `nextCursor` by the previous page. */
         Cursor: string;
         /** @description What anyone may see of a verified seller. */
@@ -872,7 +889,6 @@ export interface components {
             data: components["schemas"]["PublicSeller"][];
             nextCursor: components["schemas"]["NextCursor"];
         };
-        VehicleName: string;
         Year: number;
         /**
          * @description Fixed taxonomy of part categories.
@@ -908,9 +924,14 @@ export interface components {
             city: components["schemas"]["City"];
         };
         /** @example Plaquettes de frein avant Dacia Logan */
-        Title: string;
+        Title: string & components["schemas"]["Text"];
+        /**
+         * @description Free text over several lines, stored exactly as sent (after Unicode NFC normalisation): the
+         *     rules of `Text`, except that line feeds (`\n`) may separate lines; empty means none.
+         */
+        MultilineText: string;
         /** @example Bosch */
-        Brand: string;
+        Brand: string & components["schemas"]["Text"];
         /**
          * @description `oem`: the vehicle maker's reference; `aftermarket`: the part maker's own reference; `interchange`: another reference this part replaces (cross reference).
          * @enum {string}
@@ -937,6 +958,7 @@ export interface components {
         };
         /** @description An https URL; the server stores it and never fetches it. */
         ImageUrl: string;
+        VehicleName: string & components["schemas"]["Text"];
         /** @description A vehicle the part fits; `yearFrom` ≤ `yearTo`. */
         Fitment: {
             make: components["schemas"]["VehicleName"];
@@ -944,9 +966,9 @@ export interface components {
             yearFrom: components["schemas"]["Year"];
             yearTo: components["schemas"]["Year"];
             /** @example 1.5 dCi K9K */
-            engine?: string;
-            trim?: string;
-            notes?: string;
+            engine?: string & components["schemas"]["Text"];
+            trim?: string & components["schemas"]["Text"];
+            notes?: string & components["schemas"]["Text"];
         };
         /** @description The vehicle a used part was taken from. */
         DonorVehicle: {
@@ -966,7 +988,7 @@ export interface components {
             id: components["schemas"]["Id"];
             seller: components["schemas"]["PartSeller"];
             title: components["schemas"]["Title"];
-            description: string;
+            description: components["schemas"]["MultilineText"];
             category: components["schemas"]["PartCategory"];
             brand: components["schemas"]["Brand"];
             partNumbers: components["schemas"]["PartNumber"][];
@@ -1004,7 +1026,7 @@ export interface components {
         };
         PartNumberInput: {
             /**
-             * @description As printed on the part; matched ignoring case, spaces, dashes and dots.
+             * @description As printed on the part (letters, digits, spaces, dots, dashes and slashes, starting and ending with a letter or digit); matched ignoring case, spaces, dashes, dots and slashes.
              * @example 77 01 208 265
              */
             number: string;
@@ -1016,7 +1038,7 @@ export interface components {
         };
         PartInput: {
             title: components["schemas"]["Title"];
-            description?: string;
+            description?: string & components["schemas"]["MultilineText"];
             category: components["schemas"]["PartCategory"];
             brand: components["schemas"]["Brand"];
             partNumbers: components["schemas"]["PartNumberInput"][];
@@ -1076,7 +1098,7 @@ export interface components {
         /** @description Fields to change; `null` clears an optional field. Stock moves through `POST /api/v1/parts/{partId}/stock`. */
         PartPatch: {
             title?: components["schemas"]["Title"];
-            description?: string;
+            description?: string & components["schemas"]["MultilineText"];
             category?: components["schemas"]["PartCategory"];
             brand?: components["schemas"]["Brand"];
             partNumbers?: components["schemas"]["PartNumberInput"][];
@@ -1100,7 +1122,7 @@ export interface components {
         StockAdjustment: {
             delta?: number;
             quantity?: number;
-            reason: string;
+            reason: string & components["schemas"]["Text"];
         };
         VehicleMake: {
             /** @example Dacia */
@@ -1128,7 +1150,7 @@ export interface components {
         };
         Reason: {
             /** @description Why the action was taken; kept in the audit trail. */
-            reason: string;
+            reason: string & components["schemas"]["Text"];
         };
         SellerProfilePage: {
             data: components["schemas"]["SellerProfile"][];
@@ -1356,51 +1378,51 @@ export interface components {
     };
     parameters: {
         /** @description ETag of the version being edited; a stale value is refused with 412. */
-        IfMatch: string;
+        IfMatchHeader: string;
         /** @description Page size (1–100). */
-        Limit: number;
+        LimitQuery: number;
         /** @description Cursor from the previous page's `nextCursor`. */
-        Cursor: components["schemas"]["Cursor"];
+        CursorQuery: components["schemas"]["Cursor"];
         /** @description Seller profile id. */
-        SellerId: components["schemas"]["Id"];
-        /** @description Words to find in title, description, brand and part numbers (all must match). */
-        Q: string;
-        /** @description A part number in any spelling; matches OEM numbers and cross references. */
-        PartNumber: string;
+        SellerIdPath: components["schemas"]["Id"];
+        /** @description Words to find in title, description, brand and part numbers (all must match). `+` or `%20` between words. */
+        TextQuery: components["schemas"]["SearchText"];
+        /** @description A part number in any spelling (`77+01+208+265` = `7701208265`); matches OEM numbers and cross references. */
+        PartNumberQuery: components["schemas"]["SearchText"];
         /** @description Vehicle make the part must fit (case- and accent-insensitive). */
-        Make: components["schemas"]["VehicleName"];
+        MakeQuery: components["schemas"]["SearchText"];
         /** @description Vehicle model the part must fit; use with `make`. */
-        Model: components["schemas"]["VehicleName"];
+        ModelQuery: components["schemas"]["SearchText"];
         /** @description Model year the part must fit (within a fitment's range). */
-        Year: components["schemas"]["Year"];
+        YearQuery: components["schemas"]["Year"];
         /** @description Only this category. */
-        Category: components["schemas"]["PartCategory"];
+        CategoryQuery: components["schemas"]["PartCategory"];
         /** @description Only OEM or only aftermarket parts. */
-        Origin: components["schemas"]["PartOrigin"];
+        OriginQuery: components["schemas"]["PartOrigin"];
         /** @description Only this condition. */
-        Condition: components["schemas"]["PartCondition"];
+        ConditionQuery: components["schemas"]["PartCondition"];
         /** @description Only used parts of this grade. */
-        Grade: components["schemas"]["PartGrade"];
+        GradeQuery: components["schemas"]["PartGrade"];
         /** @description Lowest unit price, in minor units, inclusive. */
-        PriceMin: number;
+        PriceMinQuery: number;
         /** @description Highest unit price, in minor units, inclusive. */
-        PriceMax: number;
+        PriceMaxQuery: number;
         /** @description Only sellers of this type. */
-        SellerType: components["schemas"]["SellerType"];
+        SellerTypeQuery: components["schemas"]["SellerType"];
         /** @description Only this seller's listings. */
-        SellerIdFilter: components["schemas"]["Id"];
+        SellerIdQuery: components["schemas"]["Id"];
         /** @description Only parts located in this city (case- and accent-insensitive). */
-        City: components["schemas"]["City"];
+        CityQuery: components["schemas"]["SearchText"];
         /** @description true for in-stock listings only, false for out-of-stock only. */
-        InStock: boolean;
+        InStockQuery: boolean;
         /** @description Order of results; `relevance` needs `q`. */
-        Sort: "relevance" | "newest" | "price" | "-price";
+        SortQuery: "relevance" | "newest" | "price" | "-price";
         /** @description Add counts by category, condition and seller type for the whole result. */
-        Facets: boolean;
+        FacetsQuery: boolean;
         /** @description Listing id. */
-        PartId: components["schemas"]["Id"];
+        PartIdPath: components["schemas"]["Id"];
         /** @description User id. */
-        UserId: components["schemas"]["Id"];
+        UserIdPath: components["schemas"]["Id"];
     };
     requestBodies: never;
     headers: {
@@ -1814,7 +1836,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description ETag of the version being edited; a stale value is refused with 412. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+                "If-Match"?: components["parameters"]["IfMatchHeader"];
             };
             path?: never;
             cookie?: never;
@@ -1859,7 +1881,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description ETag of the version being edited; a stale value is refused with 412. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+                "If-Match"?: components["parameters"]["IfMatchHeader"];
             };
             path?: never;
             cookie?: never;
@@ -1900,12 +1922,12 @@ export interface operations {
             query?: {
                 /** @description Only sellers of this type. */
                 sellerType?: components["schemas"]["SellerType"];
-                /** @description Only sellers in this city (case-insensitive). */
-                city?: components["schemas"]["City"];
+                /** @description Only sellers in this city (case- and accent-insensitive). */
+                city?: components["schemas"]["SearchText"];
                 /** @description Page size (1–100). */
-                limit?: components["parameters"]["Limit"];
+                limit?: components["parameters"]["LimitQuery"];
                 /** @description Cursor from the previous page's `nextCursor`. */
-                cursor?: components["parameters"]["Cursor"];
+                cursor?: components["parameters"]["CursorQuery"];
             };
             header?: never;
             path?: never;
@@ -1952,7 +1974,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description Seller profile id. */
-                sellerId: components["parameters"]["SellerId"];
+                sellerId: components["parameters"]["SellerIdPath"];
             };
             cookie?: never;
         };
@@ -1975,44 +1997,44 @@ export interface operations {
     searchParts: {
         parameters: {
             query?: {
-                /** @description Words to find in title, description, brand and part numbers (all must match). */
-                q?: components["parameters"]["Q"];
-                /** @description A part number in any spelling; matches OEM numbers and cross references. */
-                partNumber?: components["parameters"]["PartNumber"];
+                /** @description Words to find in title, description, brand and part numbers (all must match). `+` or `%20` between words. */
+                q?: components["parameters"]["TextQuery"];
+                /** @description A part number in any spelling (`77+01+208+265` = `7701208265`); matches OEM numbers and cross references. */
+                partNumber?: components["parameters"]["PartNumberQuery"];
                 /** @description Vehicle make the part must fit (case- and accent-insensitive). */
-                make?: components["parameters"]["Make"];
+                make?: components["parameters"]["MakeQuery"];
                 /** @description Vehicle model the part must fit; use with `make`. */
-                model?: components["parameters"]["Model"];
+                model?: components["parameters"]["ModelQuery"];
                 /** @description Model year the part must fit (within a fitment's range). */
-                year?: components["parameters"]["Year"];
+                year?: components["parameters"]["YearQuery"];
                 /** @description Only this category. */
-                category?: components["parameters"]["Category"];
+                category?: components["parameters"]["CategoryQuery"];
                 /** @description Only OEM or only aftermarket parts. */
-                origin?: components["parameters"]["Origin"];
+                origin?: components["parameters"]["OriginQuery"];
                 /** @description Only this condition. */
-                condition?: components["parameters"]["Condition"];
+                condition?: components["parameters"]["ConditionQuery"];
                 /** @description Only used parts of this grade. */
-                grade?: components["parameters"]["Grade"];
+                grade?: components["parameters"]["GradeQuery"];
                 /** @description Lowest unit price, in minor units, inclusive. */
-                priceMin?: components["parameters"]["PriceMin"];
+                priceMin?: components["parameters"]["PriceMinQuery"];
                 /** @description Highest unit price, in minor units, inclusive. */
-                priceMax?: components["parameters"]["PriceMax"];
+                priceMax?: components["parameters"]["PriceMaxQuery"];
                 /** @description Only sellers of this type. */
-                sellerType?: components["parameters"]["SellerType"];
+                sellerType?: components["parameters"]["SellerTypeQuery"];
                 /** @description Only this seller's listings. */
-                sellerId?: components["parameters"]["SellerIdFilter"];
+                sellerId?: components["parameters"]["SellerIdQuery"];
                 /** @description Only parts located in this city (case- and accent-insensitive). */
-                city?: components["parameters"]["City"];
+                city?: components["parameters"]["CityQuery"];
                 /** @description true for in-stock listings only, false for out-of-stock only. */
-                inStock?: components["parameters"]["InStock"];
+                inStock?: components["parameters"]["InStockQuery"];
                 /** @description Order of results; `relevance` needs `q`. */
-                sort?: components["parameters"]["Sort"];
+                sort?: components["parameters"]["SortQuery"];
                 /** @description Add counts by category, condition and seller type for the whole result. */
-                facets?: components["parameters"]["Facets"];
+                facets?: components["parameters"]["FacetsQuery"];
                 /** @description Page size (1–100). */
-                limit?: components["parameters"]["Limit"];
+                limit?: components["parameters"]["LimitQuery"];
                 /** @description Cursor from the previous page's `nextCursor`. */
-                cursor?: components["parameters"]["Cursor"];
+                cursor?: components["parameters"]["CursorQuery"];
             };
             header?: never;
             path?: never;
@@ -2074,7 +2096,7 @@ export interface operations {
         parameters: {
             query: {
                 /** @description Any OEM, aftermarket or interchange number, in any spelling. */
-                partNumber: string;
+                partNumber: components["schemas"]["SearchText"];
             };
             header?: never;
             path?: never;
@@ -2112,7 +2134,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description Listing id. */
-                partId: components["parameters"]["PartId"];
+                partId: components["parameters"]["PartIdPath"];
             };
             cookie?: never;
         };
@@ -2139,11 +2161,11 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description ETag of the version being edited; a stale value is refused with 412. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+                "If-Match"?: components["parameters"]["IfMatchHeader"];
             };
             path: {
                 /** @description Listing id. */
-                partId: components["parameters"]["PartId"];
+                partId: components["parameters"]["PartIdPath"];
             };
             cookie?: never;
         };
@@ -2173,11 +2195,11 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description ETag of the version being edited; a stale value is refused with 412. */
-                "If-Match"?: components["parameters"]["IfMatch"];
+                "If-Match"?: components["parameters"]["IfMatchHeader"];
             };
             path: {
                 /** @description Listing id. */
-                partId: components["parameters"]["PartId"];
+                partId: components["parameters"]["PartIdPath"];
             };
             cookie?: never;
         };
@@ -2222,7 +2244,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description Listing id. */
-                partId: components["parameters"]["PartId"];
+                partId: components["parameters"]["PartIdPath"];
             };
             cookie?: never;
         };
@@ -2256,14 +2278,14 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Page size (1–100). */
-                limit?: components["parameters"]["Limit"];
+                limit?: components["parameters"]["LimitQuery"];
                 /** @description Cursor from the previous page's `nextCursor`. */
-                cursor?: components["parameters"]["Cursor"];
+                cursor?: components["parameters"]["CursorQuery"];
             };
             header?: never;
             path: {
                 /** @description Seller profile id. */
-                sellerId: components["parameters"]["SellerId"];
+                sellerId: components["parameters"]["SellerIdPath"];
             };
             cookie?: never;
         };
@@ -2295,9 +2317,9 @@ export interface operations {
                 /** @description Only listings with this status. */
                 status?: components["schemas"]["PartStatus"];
                 /** @description Page size (1–100). */
-                limit?: components["parameters"]["Limit"];
+                limit?: components["parameters"]["LimitQuery"];
                 /** @description Cursor from the previous page's `nextCursor`. */
-                cursor?: components["parameters"]["Cursor"];
+                cursor?: components["parameters"]["CursorQuery"];
             };
             header?: never;
             path?: never;
@@ -2367,8 +2389,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The make, as listed by `listVehicleMakes`. */
-                make: components["schemas"]["VehicleName"];
+                /** @description The make, as listed by `listVehicleMakes` (case- and accent-insensitive). */
+                make: components["schemas"]["SearchText"];
             };
             cookie?: never;
         };
@@ -2408,9 +2430,9 @@ export interface operations {
                 /** @description Only accounts with this status. */
                 status?: components["schemas"]["UserStatus"];
                 /** @description Page size (1–100). */
-                limit?: components["parameters"]["Limit"];
+                limit?: components["parameters"]["LimitQuery"];
                 /** @description Cursor from the previous page's `nextCursor`. */
-                cursor?: components["parameters"]["Cursor"];
+                cursor?: components["parameters"]["CursorQuery"];
             };
             header?: never;
             path?: never;
@@ -2455,7 +2477,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description User id. */
-                userId: components["parameters"]["UserId"];
+                userId: components["parameters"]["UserIdPath"];
             };
             cookie?: never;
         };
@@ -2495,7 +2517,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description User id. */
-                userId: components["parameters"]["UserId"];
+                userId: components["parameters"]["UserIdPath"];
             };
             cookie?: never;
         };
@@ -2535,9 +2557,9 @@ export interface operations {
                 /** @description Only profiles with this status. */
                 status?: components["schemas"]["SellerStatus"];
                 /** @description Page size (1–100). */
-                limit?: components["parameters"]["Limit"];
+                limit?: components["parameters"]["LimitQuery"];
                 /** @description Cursor from the previous page's `nextCursor`. */
-                cursor?: components["parameters"]["Cursor"];
+                cursor?: components["parameters"]["CursorQuery"];
             };
             header?: never;
             path?: never;
@@ -2572,7 +2594,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description Seller profile id. */
-                sellerId: components["parameters"]["SellerId"];
+                sellerId: components["parameters"]["SellerIdPath"];
             };
             cookie?: never;
         };
@@ -2612,7 +2634,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description Seller profile id. */
-                sellerId: components["parameters"]["SellerId"];
+                sellerId: components["parameters"]["SellerIdPath"];
             };
             cookie?: never;
         };
@@ -2652,7 +2674,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description Seller profile id. */
-                sellerId: components["parameters"]["SellerId"];
+                sellerId: components["parameters"]["SellerIdPath"];
             };
             cookie?: never;
         };

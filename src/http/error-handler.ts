@@ -36,12 +36,20 @@ const isBodyParserError = (err: unknown): err is BodyParserError =>
 const isValidatorError = (err: unknown): err is ValidatorError =>
   typeof err === 'object' && err !== null && typeof (err as ValidatorError).status === 'number' && !(err instanceof Problem);
 
-/** Validator paths look like `/body/email` or `.body.email`; clients get JSON pointers. */
-function fieldErrors(err: ValidatorError): FieldError[] {
-  return (err.errors ?? []).map((e) => ({
-    path: (e.path ?? '').replace(/^\./, '/').replace(/\./g, '/').replace(/\[(\d+)\]/g, '/$1'),
-    message: e.message ?? 'is invalid',
-  }));
+const PATTERN_MESSAGE = /^must match pattern "(.*)"$/s;
+
+/**
+ * Validator paths look like `/body/email` or `.body.email`; clients get JSON pointers. A failed
+ * pattern is explained in words where the contract gives them, rather than as a regular expression.
+ */
+function fieldErrors(err: ValidatorError, patternMessages: ReadonlyMap<string, string>): FieldError[] {
+  return (err.errors ?? []).map((e) => {
+    const pattern = PATTERN_MESSAGE.exec(e.message ?? '')?.[1];
+    return {
+      path: (e.path ?? '').replace(/^\./, '/').replace(/\./g, '/').replace(/\[(\d+)\]/g, '/$1'),
+      message: (pattern !== undefined ? patternMessages.get(pattern) : undefined) ?? e.message ?? 'is invalid',
+    };
+  });
 }
 
 const PUBLIC_DETAILS: Partial<Record<ProblemKind, string>> = {
@@ -53,7 +61,7 @@ const PUBLIC_DETAILS: Partial<Record<ProblemKind, string>> = {
 };
 
 /** Turns whatever was thrown into a Problem, never letting internals (stack, SQL, paths) through. */
-function toProblem(err: unknown): Problem | null {
+function toProblem(err: unknown, patternMessages: ReadonlyMap<string, string>): Problem | null {
   if (err instanceof Problem) return err;
   if (isBodyParserError(err)) {
     const kind = BODY_PARSER_KINDS[err.type] as ProblemKind;
@@ -62,7 +70,7 @@ function toProblem(err: unknown): Problem | null {
   if (isValidatorError(err)) {
     const kind = STATUS_KINDS[err.status];
     if (!kind) return null;
-    if (kind === 'validation-error') return new Problem(kind, PUBLIC_DETAILS[kind] as string, { errors: fieldErrors(err) });
+    if (kind === 'validation-error') return new Problem(kind, PUBLIC_DETAILS[kind] as string, { errors: fieldErrors(err, patternMessages) });
     // Security handler messages are ours and safe to show; other validator messages echo the spec.
     const ours = (kind === 'unauthorized' || kind === 'forbidden') && err.message && err.message !== 'unauthorized';
     const detail = ours ? (err.message as string) : (PUBLIC_DETAILS[kind] ?? err.message ?? kind);
@@ -71,9 +79,9 @@ function toProblem(err: unknown): Problem | null {
   return null;
 }
 
-export function problemHandler() {
+export function problemHandler(patternMessages: ReadonlyMap<string, string> = new Map()) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const problem = toProblem(err) ?? new Problem('internal-error', 'An unexpected error occurred.');
+    const problem = toProblem(err, patternMessages) ?? new Problem('internal-error', 'An unexpected error occurred.');
     if (problem.status >= 500) req.log.error({ err }, 'request failed');
     else req.log.info({ problem: problem.kind, detail: problem.detail }, 'request refused');
     if (res.headersSent) {

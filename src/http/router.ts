@@ -4,6 +4,7 @@ import { authenticateRequest, authenticationNeeded, securityRuleOf, type Securit
 import type { HandlerMap, OperationId } from './handler';
 import { Problem } from './problems';
 import type { LoadedSpec } from './spec';
+import { normalizeStrings } from './unicode';
 
 /** The map's handlers seen through their common runtime shape, for dispatch. */
 interface RawReply {
@@ -103,8 +104,12 @@ export function contractRouter(spec: LoadedSpec, handlers: HandlerMap, options: 
     // The validator knows operations by their declared method; the response stays body-less.
     if (req.method === 'HEAD') req.method = 'GET';
     const readBody = (): void => {
-      if (operation.takesBody) void parseBody(req, res, next);
-      else next();
+      if (!operation.takesBody) return next();
+      void parseBody(req, res, (err?: unknown) => {
+        if (err) return next(err);
+        req.body = normalizeStrings(req.body);
+        next();
+      });
     };
     if (!authenticationNeeded(req, operation.security)) return readBody();
     authenticateRequest(req, operation.security, authenticate).then(readBody, next);

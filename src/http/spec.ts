@@ -35,6 +35,20 @@ export interface LoadedSpec {
   document: OpenApiDocument;
   yaml: string;
   operations: SpecOperation[];
+  /** Plain words for the contract's patterns (`x-pattern-message`), to replace "must match pattern …". */
+  patternMessages: ReadonlyMap<string, string>;
+}
+
+/** Every `pattern` of the document that carries an `x-pattern-message`, wherever it is. */
+function collectPatternMessages(node: unknown, found = new Map<string, string>()): Map<string, string> {
+  if (Array.isArray(node)) {
+    for (const item of node) collectPatternMessages(item, found);
+  } else if (typeof node === 'object' && node !== null) {
+    const record = node as Record<string, unknown>;
+    if (typeof record.pattern === 'string' && typeof record['x-pattern-message'] === 'string') found.set(record.pattern, record['x-pattern-message']);
+    for (const value of Object.values(record)) collectPatternMessages(value, found);
+  }
+  return found;
 }
 
 let cached: LoadedSpec | undefined;
@@ -51,6 +65,6 @@ export function loadSpec(): LoadedSpec {
       if (operation) operations.push({ operationId: operation.operationId, method, path: p, operation });
     }
   }
-  cached = { document, yaml, operations };
+  cached = { document, yaml, operations, patternMessages: collectPatternMessages(document) };
   return cached;
 }

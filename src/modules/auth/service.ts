@@ -57,7 +57,7 @@ export function createAuthService(db: Db, config: Config) {
           id: uuidv7(),
           email: normalizeEmail(input.email),
           passwordHash: await hashPassword(input.password, config.passwordScryptLogN),
-          displayName: input.displayName.trim(),
+          displayName: input.displayName,
           role: input.role,
           status: 'active',
           statusReason: null,

@@ -29,13 +29,13 @@ export function newPartRow(p: NewPart): Record<string, unknown> {
 
 /** Columns of `parts` that come from what the seller wrote (not status, stock or bookkeeping). */
 export function contentColumns(input: PartInput): Record<string, unknown> {
-  const partNumbers = input.partNumbers.map((p) => ({ number: p.number.trim(), normalized: normalizePartNumber(p.number), kind: p.kind }));
+  const partNumbers = input.partNumbers.map((p) => ({ number: p.number, normalized: normalizePartNumber(p.number), kind: p.kind }));
   return {
-    title: input.title.trim(),
+    title: input.title,
     title_search: searchTokens(input.title).join(' '),
-    description: (input.description ?? '').trim(),
+    description: input.description ?? '',
     category: input.category,
-    brand: input.brand.trim(),
+    brand: input.brand,
     origin: input.origin,
     condition: input.condition,
     grade: input.condition === 'used' ? (input.grade ?? null) : null,
@@ -43,7 +43,7 @@ export function contentColumns(input: PartInput): Record<string, unknown> {
     price_currency: input.price.currency,
     core_charge_amount: input.coreCharge?.amount ?? null,
     core_charge_currency: input.coreCharge?.currency ?? null,
-    city: input.location.city.trim(),
+    city: input.location.city,
     city_key: cityKey(input.location.city),
     country: input.location.country,
     warranty_months: input.warrantyMonths ?? 0,
@@ -63,7 +63,7 @@ export async function writeChildRows(trx: Db, partId: string, input: PartInput, 
   const numbers = input.partNumbers.map((p, position) => ({
     part_id: partId,
     position,
-    number: p.number.trim(),
+    number: p.number,
     normalized: normalizePartNumber(p.number),
     kind: p.kind,
   }));
@@ -73,8 +73,8 @@ export async function writeChildRows(trx: Db, partId: string, input: PartInput, 
     position,
     make_key: vehicleKey(f.make),
     model_key: vehicleKey(f.model),
-    make: f.make.trim(),
-    model: f.model.trim(),
+    make: f.make,
+    model: f.model,
     year_from: f.yearFrom,
     year_to: f.yearTo,
   }));

@@ -92,10 +92,10 @@ export function createSellerService(db: Db, config: Config) {
   }
 
   const columnsOf = (p: ProfileInput) => ({
-    legalName: p.legalName.trim(),
+    legalName: p.legalName,
     sellerType: p.sellerType,
     registrationNumber: p.registrationNumber ?? null,
-    city: p.city.trim(),
+    city: p.city,
     cityKey: cityKey(p.city),
     country: p.country,
     phone: p.phone,

@@ -38,7 +38,7 @@ export function createUserService(db: Db, _config: Config, auth: AuthService) {
     },
 
     async updateMe(userId: string, patch: { displayName?: string }): Promise<UserView> {
-      const changes = patch.displayName === undefined ? {} : { displayName: patch.displayName.trim() };
+      const changes = patch.displayName === undefined ? {} : { displayName: patch.displayName };
       const user = await User.query(db).patchAndFetchById(userId, { ...changes, updatedAt: nowIso() });
       if (!user) throw notFound('user');
       return user.toView();
