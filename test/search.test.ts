@@ -197,6 +197,22 @@ describe('pagination', () => {
     expectProblem(await ctx.http().get('/api/v1/parts').query({ cursor: Buffer.from('{"id":1}').toString('base64url') }), 400, 'invalid-cursor');
     expectProblem(await ctx.http().get('/api/v1/parts?limit=1000'), 400, 'validation-error');
   });
+
+  const ID = '0193a5b2-7c1e-7d4f-9a0b-3c2d1e0f4a5b';
+  const forged = (key: Record<string, unknown>) => Buffer.from(JSON.stringify(key)).toString('base64url');
+  it.each([
+    ['a text price', 'price', { p: 'abc', id: ID, o: 'price' }],
+    ['a fractional price', 'price', { p: 1.5, id: ID, o: 'price' }],
+    ['a price beyond any amount', '-price', { p: 1e308, id: ID, o: '-price' }],
+    ['a negative price', 'price', { p: -1, id: ID, o: 'price' }],
+    ['a text relevance tier', 'relevance', { s: 'top', id: ID, o: 'relevance' }],
+    ['an id that is not a uuid', 'newest', { id: 'zzz', o: 'newest' }],
+    ['an extra field', 'newest', { id: ID, o: 'newest', x: 1 }],
+    ['a list', 'newest', [ID]],
+  ])('refuses a cursor with %s as invalid-cursor, on every database', async (_what, sort, key) => {
+    const query = { sort, cursor: forged(key as Record<string, unknown>), ...(sort === 'relevance' ? { q: 'frein' } : {}) };
+    expectProblem(await ctx.http().get('/api/v1/parts').query(query), 400, 'invalid-cursor');
+  });
 });
 
 describe('bad search input', () => {

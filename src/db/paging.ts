@@ -1,5 +1,5 @@
 import type { Model, QueryBuilder } from 'objection';
-import { decodeCursor, DEFAULT_LIMIT, toPage, type Page } from '../http/pagination';
+import { cursorField, decodeCursor, DEFAULT_LIMIT, toPage, type Page } from '../http/pagination';
 
 export interface PageRequest {
   limit?: number;
@@ -17,7 +17,7 @@ export async function pageNewestFirst<M extends Model, Item>(
   idColumn = 'id',
 ): Promise<Page<Item>> {
   const limit = request.limit ?? DEFAULT_LIMIT;
-  const after = decodeCursor(request.cursor, ['id']);
+  const after = decodeCursor(request.cursor, { id: cursorField.id });
   if (after) query.where(idColumn, '<', String(after.id));
   const rows = await query.orderBy(idColumn, 'desc').limit(limit + 1);
   return toPage(rows, limit, (row) => ({ id: String((row as unknown as { id: string }).id) }), map);

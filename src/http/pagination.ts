@@ -14,24 +14,34 @@ export function encodeCursor(key: Record<string, string | number>): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined, fields: readonly string[]): Record<string, string | number> | null {
+/** What each field of a cursor may hold; anything else is not a cursor this API issued. */
+export type CursorShape = Readonly<Record<string, (value: unknown) => boolean>>;
+
+/** Checks for cursor fields: ids go into comparisons with uuid columns, sort keys with typed columns. */
+export const cursorField = {
+  id: (value: unknown): boolean => isUuid(value),
+  /** A money amount in minor units, as the contract bounds it. */
+  amount: (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 100_000_000_000,
+  oneOf:
+    (...allowed: readonly (string | number)[]) =>
+    (value: unknown): boolean =>
+      (typeof value === 'string' || typeof value === 'number') && allowed.includes(value),
+} as const;
+
+export function decodeCursor(cursor: string | undefined, shape: CursorShape): Record<string, string | number> | null {
   if (cursor === undefined) return null;
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-      const record = parsed as Record<string, unknown>;
-      const keys = Object.keys(record);
-      const valid =
-        keys.length === fields.length &&
-        fields.every((f) => typeof record[f] === 'string' || typeof record[f] === 'number') &&
-        // Ids go into comparisons with uuid columns: anything else is not a cursor we issued.
-        (record.id === undefined || isUuid(record.id));
-      if (valid) return record as Record<string, string | number>;
-    }
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through to the problem below
+    throw invalidCursor();
   }
-  throw invalidCursor();
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalidCursor();
+  const record = parsed as Record<string, unknown>;
+  const fields = Object.keys(shape);
+  const valid = Object.keys(record).length === fields.length && fields.every((f) => (shape[f] as (value: unknown) => boolean)(record[f]));
+  if (!valid) throw invalidCursor();
+  return record as Record<string, string | number>;
 }
 
 export const invalidCursor = (): Problem =>

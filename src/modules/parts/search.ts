@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { dialectOf, type Db } from '../../db/knex';
 import type { components, operations } from '../../generated/api';
-import { decodeCursor, DEFAULT_LIMIT, encodeCursor, invalidCursor } from '../../http/pagination';
+import { cursorField, decodeCursor, DEFAULT_LIMIT, encodeCursor, type CursorShape } from '../../http/pagination';
 import { cityKey } from '../sellers/seller-profile.model';
 import { normalizePartNumber, vehicleKey } from './normalize';
 import type { PartView } from './part.model';
@@ -73,8 +73,8 @@ async function filtered(db: Db, index: SearchIndex, q: SearchQuery): Promise<{ q
 }
 
 interface Ordering {
-  /** Cursor fields, in sort order. */
-  fields: string[];
+  /** Cursor fields, in sort order, with what each may hold. */
+  fields: CursorShape;
   /** Columns the sort needs besides the id (kept minimal so indexes can answer alone). */
   keys: string[];
   apply(query: Knex.QueryBuilder, after: Record<string, string | number> | null): void;
@@ -98,7 +98,7 @@ function ordering(db: Db, index: SearchIndex, sort: Sort, q: SearchQuery): Order
     const dir = sort === 'price' ? 'asc' : 'desc';
     const cmp = sort === 'price' ? '>' : '<';
     return {
-      fields: ['p', 'id'],
+      fields: { p: cursorField.amount, id: cursorField.id },
       keys: ['parts.price_amount'],
       apply: (query, after) => {
         if (after) query.where((w) => w.where('parts.price_amount', cmp, after.p as number).orWhere((t) => t.where('parts.price_amount', after.p as number).where('parts.id', cmp, after.id as string)));
@@ -113,7 +113,7 @@ function ordering(db: Db, index: SearchIndex, sort: Sort, q: SearchQuery): Order
     // alone (not on corpus statistics), so pages stay consistent while others are added.
     const score = db.raw('(CASE WHEN ? THEN 1 ELSE 0 END)', [titleMatch]);
     return {
-      fields: ['s', 'id'],
+      fields: { s: cursorField.oneOf(0, 1), id: cursorField.id },
       keys: [],
       apply: (query, after) => {
         query.select(db.raw('? AS relevance', [score]));
@@ -124,7 +124,7 @@ function ordering(db: Db, index: SearchIndex, sort: Sort, q: SearchQuery): Order
     };
   }
   return {
-    fields: ['id'],
+    fields: { id: cursorField.id },
     keys: [],
     apply: (query, after) => {
       if (after) query.where('parts.id', '<', after.id as string);
@@ -231,8 +231,7 @@ export async function searchParts(db: Db, index: SearchIndex, q: SearchQuery): P
   const limit = q.limit ?? DEFAULT_LIMIT;
   const order = ordering(db, index, sort, q);
   // The cursor names its sort, so a cursor from one ordering cannot be replayed on another.
-  const after = decodeCursor(q.cursor, [...order.fields, 'o']);
-  if (after && after.o !== sort) throw invalidCursor();
+  const after = decodeCursor(q.cursor, { ...order.fields, o: cursorField.oneOf(sort) });
   const { query: base, unfitted } = await filtered(db, index, q);
   // Two steps: find the page's ids and sort keys from indexes alone, then read those few wide rows.
   let keys: Record<string, unknown>[];
