@@ -31,7 +31,7 @@ export function createApp({ config, db, logger = createLogger(config) }: AppDepe
   const app = express();
 
   app.disable('x-powered-by');
-  app.set('trust proxy', config.trustProxy);
+  app.set('trust proxy', Array.isArray(config.trustProxy) ? [...config.trustProxy] : config.trustProxy);
   app.set('query parser', 'simple');
   // ETags are versions of editable resources (If-Match), not body hashes.
   app.set('etag', false);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import proxyaddr from 'proxy-addr';
 
 export type NodeEnv = 'development' | 'test' | 'production';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -15,13 +16,17 @@ export interface Config {
   readonly refreshTokenTtlDays: number;
   /** scrypt cost as a power of two; 17 (N = 131072) is OWASP's recommendation. */
   readonly passwordScryptLogN: number;
+  /** Failed logins allowed per email and client address in a window. */
   readonly loginThrottle: { readonly maxFailures: number; readonly windowSeconds: number };
+  /** Attempts allowed per client address in a window, whatever the email. */
+  readonly rateLimits: { readonly loginPerAddress: number; readonly registerPerAddress: number; readonly windowSeconds: number };
   readonly admin: { readonly email: string; readonly password: string } | null;
   readonly seedDemo: boolean;
   readonly corsOrigins: readonly string[];
   readonly bodyLimitBytes: number;
   readonly validateResponses: boolean;
-  readonly trustProxy: boolean;
+  /** Express's `trust proxy`: false, a number of proxy hops, or the proxies' addresses and subnets. */
+  readonly trustProxy: false | number | readonly string[];
   readonly currency: string;
   readonly shutdownTimeoutMs: number;
 }
@@ -74,12 +79,17 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
       maxFailures: read.int('LOGIN_MAX_FAILURES', 5, 1, 1000),
       windowSeconds: read.int('LOGIN_WINDOW_SECONDS', 900, 1, 86400),
     },
+    rateLimits: {
+      loginPerAddress: read.int('RATE_LIMIT_LOGIN_PER_ADDRESS', 30, 1, 1_000_000),
+      registerPerAddress: read.int('RATE_LIMIT_REGISTER_PER_ADDRESS', 10, 1, 1_000_000),
+      windowSeconds: read.int('RATE_LIMIT_WINDOW_SECONDS', 900, 1, 86400),
+    },
     admin: adminEmail && adminPassword ? { email: adminEmail, password: adminPassword } : null,
     seedDemo: production ? false : read.bool('SEED_DEMO', true),
     corsOrigins: read.list('CORS_ORIGINS'),
     bodyLimitBytes: read.int('BODY_LIMIT_BYTES', 100 * 1024, 1024, 10 * 1024 * 1024),
     validateResponses: read.bool('VALIDATE_RESPONSES', !production),
-    trustProxy: read.bool('TRUST_PROXY', false),
+    trustProxy: trustProxy(read.string('TRUST_PROXY', 'false'), problems),
     currency: read.string('CURRENCY', 'MAD'),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 120000),
   };
@@ -89,6 +99,31 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/**
+ * Which hops' `X-Forwarded-For` to believe. `true` (every hop) would let any client name its own
+ * address and walk out of every per-address limit, so it is refused: say how many proxies there
+ * are, or which addresses they have.
+ */
+function trustProxy(raw: string, problems: string[]): Config['trustProxy'] {
+  const value = raw.trim().toLowerCase();
+  if (value === 'false' || value === '0' || value === 'no') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops <= 10) return hops;
+  }
+  const entries = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  try {
+    if (value === 'true' || value === 'yes' || entries.length === 0 || /^\d+$/.test(value)) throw new Error('not an address');
+    proxyaddr.compile(entries);
+    return entries;
+  } catch {
+    problems.push(
+      `TRUST_PROXY must be false, a number of proxy hops (0 to 10), or a comma-separated list of proxy addresses or subnets (loopback, uniquelocal, 10.0.0.0/8…); got "${raw}". "true" is refused: it would trust an X-Forwarded-For sent by the client itself.`,
+    );
+    return false;
+  }
 }
 
 /** Production must be given a strong secret; development keeps a random one under data/ so tokens survive restarts. */

@@ -24,6 +24,15 @@ describe('configuration', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('trusts no proxy by default, a hop count or a list of proxies when told, and never every hop', () => {
+    expect(loadConfig({}, { dataDir: tempDir() }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }, { dataDir: tempDir() }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }, { dataDir: tempDir() }).trustProxy).toEqual(['loopback', '10.0.0.0/8']);
+    for (const bad of ['true', 'yes', 'not-an-address', '10.0.0.0/99', '500']) {
+      expect(problemsOf({ TRUST_PROXY: bad })).toEqual([expect.stringMatching(/^TRUST_PROXY must be false, a number of proxy hops/)]);
+    }
+  });
+
   it('generates a development JWT secret once and keeps it under data/', () => {
     const dataDir = tempDir();
     const first = loadConfig({}, { dataDir }).jwt.secret;

@@ -1,6 +1,6 @@
 import { useTestContext } from './helpers/context';
 import { login, PASSWORD, registerUser } from './helpers/factories';
-import { expectProblem } from './helpers/problems';
+import { expectProblem, fieldPaths } from './helpers/problems';
 
 const ctx = useTestContext();
 
@@ -46,7 +46,6 @@ describe('POST /api/v1/me/password', () => {
   it('changes the password and ends every session', async () => {
     const user = await registerUser(ctx);
     const otherDevice = await login(ctx, user.email, PASSWORD);
-    await new Promise((r) => setTimeout(r, 1100)); // tokens carry whole seconds; let the old ones be strictly older
     await ctx.http().post('/api/v1/me/password').set(user.auth).send({ currentPassword: PASSWORD, newPassword: 'a-brand-new-passphrase' }).expect(204);
     expectProblem(await ctx.http().post('/api/v1/auth/refresh').send({ refreshToken: otherDevice.refreshToken }), 401, 'invalid-refresh-token');
     expectProblem(await ctx.http().get('/api/v1/me').set(otherDevice.auth), 401, 'unauthorized');
@@ -67,5 +66,33 @@ describe('POST /api/v1/me/password', () => {
   it('applies the password rules to the new password', async () => {
     const user = await registerUser(ctx);
     expectProblem(await ctx.http().post('/api/v1/me/password').set(user.auth).send({ currentPassword: PASSWORD, newPassword: 'short' }), 400, 'validation-error');
+    const weak = await ctx.http().post('/api/v1/me/password').set(user.auth).send({ currentPassword: PASSWORD, newPassword: 'password1234' });
+    expectProblem(weak, 400, 'weak-password');
+    expect(fieldPaths(weak)).toEqual(['/body/newPassword']);
+    await login(ctx, user.email, PASSWORD);
+  });
+
+  it('revokes, exactly, tokens refreshed in a loop while the password changes', async () => {
+    const user = await registerUser(ctx);
+    const attacker = await login(ctx, user.email, PASSWORD);
+    // The attacker keeps refreshing, as fast as it can, while the victim changes the password.
+    let refreshToken = attacker.refreshToken;
+    const minted: string[] = [];
+    let changed = false;
+    const loop = (async () => {
+      while (!changed) {
+        const res = await ctx.http().post('/api/v1/auth/refresh').send({ refreshToken });
+        if (res.status !== 200) break;
+        refreshToken = res.body.refreshToken;
+        minted.push(res.body.accessToken);
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 30));
+    await ctx.http().post('/api/v1/me/password').set(user.auth).send({ currentPassword: PASSWORD, newPassword: 'a-brand-new-passphrase' }).expect(204);
+    changed = true;
+    await loop;
+    expect(minted.length).toBeGreaterThan(0);
+    for (const token of minted) expect((await ctx.http().get('/api/v1/me').set('Authorization', `Bearer ${token}`)).status).toBe(401);
+    expect((await ctx.http().post('/api/v1/auth/refresh').send({ refreshToken })).status).toBe(401);
   });
 });

@@ -3,6 +3,7 @@ import * as accounts from '../../migrations/20261124000100_accounts';
 import * as sellers from '../../migrations/20261124000200_sellers';
 import * as parts from '../../migrations/20261124000300_parts';
 import * as fitmentWalk from '../../migrations/20261125000100_fitment_walk';
+import * as authHardening from '../../migrations/20261126000100_auth_hardening';
 import type { Db } from './knex';
 
 interface Migration {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '20261124000200_sellers': sellers,
   '20261124000300_parts': parts,
   '20261125000100_fitment_walk': fitmentWalk,
+  '20261126000100_auth_hardening': authHardening,
 };
 
 const source: Knex.MigrationSource<string> = {

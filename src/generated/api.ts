@@ -109,8 +109,15 @@ export interface paths {
         put?: never;
         /**
          * Create a buyer or seller account
-         * @description The email is trimmed and lower-cased before it is stored; an email already in use is a 409.
+         * @description The email is lower-cased before it is stored; an email already in use is a 409.
          *     Admin accounts cannot be registered: they are created by the operator (`ADMIN_EMAIL`, `npm run create-admin`).
+         *
+         *     The password must be 12 to 128 characters, not only white space, and hard to guess: a common or
+         *     breached password, a keyboard walk, or one built from the email or name is refused with a 400
+         *     `weak-password` whose `errors[]` says why (see `docs/security.md`).
+         *
+         *     Registrations are limited per client address (`RATE_LIMIT_REGISTER_PER_ADDRESS` per
+         *     `RATE_LIMIT_WINDOW_SECONDS`, 10 per 15 minutes by default): beyond, a 429 with `Retry-After`.
          */
         post: operations["register"];
         delete?: never;
@@ -130,8 +137,14 @@ export interface paths {
         put?: never;
         /**
          * Exchange email and password for tokens
-         * @description Unknown email and wrong password get the same 401. Repeated failures for one email from one
-         *     client address are throttled with a 429 and `Retry-After`.
+         * @description Unknown email, wrong password and suspended account get the same 401 `invalid-credentials`:
+         *     the answer never tells whether the email exists or the password was right.
+         *
+         *     Every attempt is counted before the password is checked, so parallel guesses are throttled as
+         *     surely as sequential ones: `LOGIN_MAX_FAILURES` attempts per email from one client address
+         *     (5 per 15 minutes by default; a successful login clears the count) and
+         *     `RATE_LIMIT_LOGIN_PER_ADDRESS` attempts per client address whatever the email (30 per 15
+         *     minutes by default). Beyond either, a 429 with `Retry-After` in seconds.
          */
         post: operations["login"];
         delete?: never;
@@ -213,7 +226,7 @@ export interface paths {
         put?: never;
         /**
          * Change your password
-         * @description Needs the current password. Every session of the account ends, this one included; refresh tokens are revoked and access tokens issued before the change stop working.
+         * @description Needs the current password. The new one follows the registration rules (a weak one is a 400 `weak-password`). Every session of the account ends, this one included; every refresh and access token issued before the change stops working at once.
          */
         post: operations["changePassword"];
         delete?: never;
@@ -629,8 +642,9 @@ export interface components {
          *     | `validation-error` | 400 | The request does not match the contract; see `errors[]`. |
          *     | `malformed-json` | 400 | The body is not valid JSON. |
          *     | `invalid-cursor` | 400 | The pagination cursor was not issued by this API. |
+         *     | `weak-password` | 400 | The password is common, breached or easy to guess; see `errors[]`. |
          *     | `unauthorized` | 401 | Missing, invalid, expired or revoked credentials. |
-         *     | `invalid-credentials` | 401 | Login failed: unknown email or wrong password (same answer for both). |
+         *     | `invalid-credentials` | 401 | Login failed: unknown email, wrong password or suspended account (same answer for all). |
          *     | `invalid-refresh-token` | 401 | The refresh token is unknown, expired or revoked. |
          *     | `forbidden` | 403 | Authenticated, but this role may not do that. |
          *     | `seller-not-verified` | 403 | Only verified sellers may list parts. |
@@ -1158,7 +1172,7 @@ export interface components {
         };
     };
     responses: {
-        /** @description The request does not match the contract (`validation-error`, `malformed-json` or `invalid-cursor`). */
+        /** @description The request does not match the contract (`validation-error`, `malformed-json`, `invalid-cursor` or, for a new password, `weak-password`). */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -1278,26 +1292,6 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Missing, invalid, expired or revoked credentials. */
-        Unauthorized: {
-            headers: {
-                "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "type": "https://otomoto.dev/problems/unauthorized",
-                 *       "title": "Unauthorized",
-                 *       "status": 401,
-                 *       "detail": "A valid bearer access token is required.",
-                 *       "instance": "/api/v1/me",
-                 *       "requestId": "0193a5b2-7c1e-7d4f-9a0b-3c2d1e0f4a5b"
-                 *     }
-                 */
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
         /** @description Rate limited. */
         TooManyRequests: {
             headers: {
@@ -1312,6 +1306,26 @@ export interface components {
                  *       "status": 429,
                  *       "detail": "Too many failed login attempts; retry later.",
                  *       "instance": "/api/v1/auth/login",
+                 *       "requestId": "0193a5b2-7c1e-7d4f-9a0b-3c2d1e0f4a5b"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Missing, invalid, expired or revoked credentials. */
+        Unauthorized: {
+            headers: {
+                "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://otomoto.dev/problems/unauthorized",
+                 *       "title": "Unauthorized",
+                 *       "status": 401,
+                 *       "detail": "A valid bearer access token is required.",
+                 *       "instance": "/api/v1/me",
                  *       "requestId": "0193a5b2-7c1e-7d4f-9a0b-3c2d1e0f4a5b"
                  *     }
                  */
@@ -1426,12 +1440,12 @@ export interface components {
     };
     requestBodies: never;
     headers: {
+        /** @description Seconds to wait before retrying. */
+        RetryAfter: number;
         /** @description Credentials are never cached. */
         CacheControlNoStore: "no-store";
         /** @description Authentication scheme expected (`Bearer`). */
         WWWAuthenticate: string;
-        /** @description Seconds to wait before retrying. */
-        RetryAfter: number;
         /** @description Current version of the resource, to send back in `If-Match`. */
         ETag: string;
     };
@@ -1611,6 +1625,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -6,6 +6,7 @@ export const PROBLEM_TYPES = {
   'validation-error': { status: 400, title: 'Invalid request' },
   'malformed-json': { status: 400, title: 'Malformed JSON' },
   'invalid-cursor': { status: 400, title: 'Invalid cursor' },
+  'weak-password': { status: 400, title: 'Password too weak' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   'invalid-credentials': { status: 401, title: 'Invalid credentials' },
   'invalid-refresh-token': { status: 401, title: 'Invalid refresh token' },

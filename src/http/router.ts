@@ -101,6 +101,8 @@ export function contractRouter(spec: LoadedSpec, handlers: HandlerMap, options: 
       return next(err);
     }
     req.operation = operation;
+    // Whatever answers a request carrying credentials is about that account: no cache may keep it.
+    if (req.headers.authorization !== undefined) res.setHeader('Cache-Control', 'no-store');
     // The validator knows operations by their declared method; the response stays body-less.
     if (req.method === 'HEAD') req.method = 'GET';
     const readBody = (): void => {

@@ -59,7 +59,7 @@ export async function seedDemo(db: Db, config: Config, options: { parts?: number
   for (const buyer of DEMO_BUYERS) {
     const existing = await User.query(db).findOne({ email: buyer.email });
     if (!existing) {
-      await services.auth.register({ ...buyer, role: 'buyer', password: DEMO_PASSWORD });
+      await services.auth.createAccount({ ...buyer, role: 'buyer', password: DEMO_PASSWORD });
       created += 1;
     }
     accounts.push({ email: buyer.email, role: 'buyer', password: DEMO_PASSWORD });
@@ -67,7 +67,7 @@ export async function seedDemo(db: Db, config: Config, options: { parts?: number
   for (const seller of DEMO_SELLERS) {
     let user = await User.query(db).findOne({ email: seller.email });
     if (!user) {
-      await services.auth.register({ email: seller.email, displayName: seller.displayName, role: 'seller', password: DEMO_PASSWORD });
+      await services.auth.createAccount({ email: seller.email, displayName: seller.displayName, role: 'seller', password: DEMO_PASSWORD });
       user = await User.query(db).findOne({ email: seller.email }).throwIfNotFound();
       created += 1;
     }

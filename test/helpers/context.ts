@@ -14,6 +14,9 @@ export const TEST_ENV = {
   PASSWORD_SCRYPT_LOG_N: '10',
   ADMIN_EMAIL: 'admin@test.otomoto.ma',
   ADMIN_PASSWORD: 'admin-password-for-tests',
+  // Every test logs in and registers from one address; the throttling tests lower these again.
+  RATE_LIMIT_LOGIN_PER_ADDRESS: '1000000',
+  RATE_LIMIT_REGISTER_PER_ADDRESS: '1000000',
 };
 
 export interface TestContext {

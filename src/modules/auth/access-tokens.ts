@@ -11,13 +11,14 @@ const ROLES: readonly string[] = ['buyer', 'seller', 'admin'];
 export interface AccessClaims {
   userId: string;
   role: Role;
-  issuedAt: number;
+  /** The user's token generation when the token was issued; any later bump revokes it. */
+  generation: number;
 }
 
 const invalid = (): Problem => new Problem('unauthorized', 'The access token is invalid, expired or revoked.');
 
-export function signAccessToken(jwtConfig: Config['jwt'], userId: string, role: Role): string {
-  return jwt.sign({ role }, jwtConfig.secret, {
+export function signAccessToken(jwtConfig: Config['jwt'], userId: string, role: Role, generation: number): string {
+  return jwt.sign({ role, gen: generation }, jwtConfig.secret, {
     algorithm: ALGORITHM,
     expiresIn: jwtConfig.accessTtlSeconds,
     issuer: jwtConfig.issuer,
@@ -44,5 +45,6 @@ export function verifyAccessToken(jwtConfig: Config['jwt'], token: string): Acce
   }
   if (typeof payload === 'string' || typeof payload.exp !== 'number' || typeof payload.iat !== 'number') throw invalid();
   if (typeof payload.sub !== 'string' || !isUuid(payload.sub) || !ROLES.includes(payload.role as string)) throw invalid();
-  return { userId: payload.sub, role: payload.role as Role, issuedAt: payload.iat };
+  if (!Number.isSafeInteger(payload.gen)) throw invalid();
+  return { userId: payload.sub, role: payload.role as Role, generation: payload.gen as number };
 }

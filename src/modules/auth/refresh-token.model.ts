@@ -7,6 +7,8 @@ export class RefreshToken extends BaseModel {
   userId!: string;
   familyId!: string;
   tokenHash!: string;
+  /** The user's token generation at issue: a token of an older generation is dead. */
+  generation!: number;
   expiresAt!: string;
   usedAt!: string | null;
   revokedAt!: string | null;

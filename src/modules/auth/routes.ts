@@ -5,7 +5,7 @@ const NO_STORE = { 'Cache-Control': 'no-store' };
 
 export function authHandlers(auth: AuthService) {
   return {
-    register: async ({ body }) => ({ status: 201, body: await auth.register(body) }),
+    register: async ({ body, req }) => ({ status: 201, body: await auth.register(body, req.ip ?? 'unknown') }),
     login: async ({ body, req }) => ({
       status: 200,
       body: await auth.login(body.email, body.password, req.ip ?? 'unknown'),

@@ -8,8 +8,9 @@ import { Problem } from '../../http/problems';
 import type { components } from '../../generated/api';
 import { normalizeEmail, User, type UserView } from '../users/user.model';
 import { signAccessToken, verifyAccessToken } from './access-tokens';
-import { createLoginThrottle } from './login-throttle';
+import { assertStrongPassword } from './password-policy';
 import { hashPassword, verifyPassword } from './passwords';
+import { createRateLimits, type RateLimit } from './rate-limits';
 import { RefreshToken } from './refresh-token.model';
 
 type RegisterInput = components['schemas']['RegisterRequest'];
@@ -20,7 +21,11 @@ const invalidCredentials = (): Problem => new Problem('invalid-credentials', 'Th
 const invalidRefresh = (): Problem => new Problem('invalid-refresh-token', 'The refresh token is invalid, expired or revoked; log in again.');
 
 export function createAuthService(db: Db, config: Config) {
-  const throttle = createLoginThrottle(db, config.loginThrottle);
+  const limits = createRateLimits(db);
+  const { rateLimits, loginThrottle } = config;
+  const loginsPerAddress: RateLimit = { name: 'login', max: rateLimits.loginPerAddress, windowSeconds: rateLimits.windowSeconds };
+  const registrationsPerAddress: RateLimit = { name: 'registration', max: rateLimits.registerPerAddress, windowSeconds: rateLimits.windowSeconds };
+  const loginsPerAccount: RateLimit = { name: 'failed login', max: loginThrottle.maxFailures, windowSeconds: loginThrottle.windowSeconds };
   // Verified against when the email is unknown, so both failures cost the same time.
   const decoyHash = hashPassword(randomBytes(16).toString('hex'), config.passwordScryptLogN);
 
@@ -32,17 +37,43 @@ export function createAuthService(db: Db, config: Config) {
       userId: user.id,
       familyId,
       tokenHash: sha256(refreshToken),
+      generation: user.tokenGeneration,
       expiresAt: new Date(now + config.refreshTokenTtlDays * 86_400_000).toISOString(),
       usedAt: null,
       revokedAt: null,
       createdAt: new Date(now).toISOString(),
     });
     return {
-      accessToken: signAccessToken(config.jwt, user.id, user.role),
+      accessToken: signAccessToken(config.jwt, user.id, user.role, user.tokenGeneration),
       refreshToken,
       tokenType: 'Bearer',
       expiresIn: config.jwt.accessTtlSeconds,
     };
+  }
+
+  /** A new buyer or seller account; the API's registration and the demo seed both come here. */
+  async function createAccount(input: RegisterInput): Promise<UserView> {
+    const email = normalizeEmail(input.email);
+    assertStrongPassword(input.password, '/body/password', { email, displayName: input.displayName });
+    const now = nowIso();
+    try {
+      const user = await User.query(db).insertAndFetch({
+        id: uuidv7(),
+        email,
+        passwordHash: await hashPassword(input.password, config.passwordScryptLogN),
+        displayName: input.displayName,
+        role: input.role,
+        status: 'active',
+        statusReason: null,
+        tokenGeneration: 0,
+        createdAt: now,
+        updatedAt: now,
+      });
+      return user.toView();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new Problem('email-taken', 'An account already uses this email.');
+      throw err;
+    }
   }
 
   async function revokeFamily(trx: Db, familyId: string): Promise<void> {
@@ -50,39 +81,29 @@ export function createAuthService(db: Db, config: Config) {
   }
 
   return {
-    async register(input: RegisterInput): Promise<UserView> {
-      const now = nowIso();
-      try {
-        const user = await User.query(db).insertAndFetch({
-          id: uuidv7(),
-          email: normalizeEmail(input.email),
-          passwordHash: await hashPassword(input.password, config.passwordScryptLogN),
-          displayName: input.displayName,
-          role: input.role,
-          status: 'active',
-          statusReason: null,
-          tokensNotBefore: null,
-          createdAt: now,
-          updatedAt: now,
-        });
-        return user.toView();
-      } catch (err) {
-        if (isUniqueViolation(err)) throw new Problem('email-taken', 'An account already uses this email.');
-        throw err;
-      }
+    /** Counted per client address before any work, so a flood of sign-ups cannot burn scrypt. */
+    async register(input: RegisterInput, ip: string): Promise<UserView> {
+      await limits.hit(registrationsPerAddress, [ip]);
+      return createAccount(input);
     },
 
+    /** For trusted callers (the demo seed): no rate limit. */
+    createAccount,
+
+    /**
+     * Each attempt is counted before the password is checked, per address and per address and
+     * email, in one atomic statement each: parallel guesses cannot all be checked before the
+     * first is counted. A suspended account answers exactly as a wrong password does, so the
+     * answer never tells whether the password was right.
+     */
     async login(emailInput: string, password: string, ip: string): Promise<TokenPair> {
       const email = normalizeEmail(emailInput);
-      await throttle.assertAllowed(ip, email);
+      await limits.hit(loginsPerAddress, [ip]);
+      await limits.hit(loginsPerAccount, [ip, email]);
       const user = await User.query(db).findOne({ email });
       const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash));
-      if (!user || !ok) {
-        await throttle.recordFailure(ip, email);
-        throw invalidCredentials();
-      }
-      if (user.status !== 'active') throw new Problem('unauthorized', 'This account is suspended.');
-      await throttle.reset(ip, email);
+      if (!user || !ok || user.status !== 'active') throw invalidCredentials();
+      await limits.clear(loginsPerAccount, [ip, email]);
       return db.transaction((trx) => issueTokens(trx, user, uuidv7()));
     },
 
@@ -99,7 +120,8 @@ export function createAuthService(db: Db, config: Config) {
         }
         if (Date.parse(token.expiresAt) <= Date.now()) return null;
         const user = await User.query(trx).findById(token.userId);
-        if (!user || user.status !== 'active') return null;
+        // A token of an older generation outlived a password change or a suspension.
+        if (!user || user.status !== 'active' || user.tokenGeneration !== token.generation) return null;
         return issueTokens(trx, user, token.familyId);
       });
       if (outcome === null || outcome === 'reused') throw invalidRefresh();
@@ -118,16 +140,17 @@ export function createAuthService(db: Db, config: Config) {
       const claims = verifyAccessToken(config.jwt, accessToken);
       const user = await User.query(db).findById(claims.userId);
       if (!user || user.status !== 'active') throw new Problem('unauthorized', 'The account is not active.');
-      if (user.tokensNotBefore && claims.issuedAt < Math.floor(Date.parse(user.tokensNotBefore) / 1000)) {
-        throw new Problem('unauthorized', 'The access token was revoked.');
-      }
+      if (claims.generation !== user.tokenGeneration) throw new Problem('unauthorized', 'The access token was revoked.');
       return { userId: user.id, role: user.role };
     },
 
+    /**
+     * Ends every session of the account, exactly: the generation bump kills every access and
+     * refresh token issued before it, even one minted in the same millisecond by a concurrent refresh.
+     */
     async revokeAllSessions(trx: Db, userId: string): Promise<void> {
-      const now = nowIso();
-      await RefreshToken.query(trx).where({ user_id: userId }).whereNull('revoked_at').patch({ revokedAt: now });
-      await User.query(trx).findById(userId).patch({ tokensNotBefore: now });
+      await User.query(trx).findById(userId).increment('token_generation', 1);
+      await RefreshToken.query(trx).where({ user_id: userId }).whereNull('revoked_at').patch({ revokedAt: nowIso() });
     },
 
     hashPassword: (password: string) => hashPassword(password, config.passwordScryptLogN),

@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Config } from '../../config';
 import { nowIso, type Db } from '../../db/knex';
+import { passwordWeakness } from '../auth/password-policy';
 import { hashPassword } from '../auth/passwords';
 import { normalizeEmail, User } from './user.model';
 
@@ -23,6 +24,8 @@ export async function ensureAdmin(
     throw new Error(`${email} belongs to a ${existing.role} account; refusing to turn it into an admin`);
   }
   if (existing && !options.resetPassword) return 'exists';
+  const weakness = passwordWeakness(credentials.password, { email });
+  if (weakness) throw new Error(`The admin password ${weakness}`);
   const passwordHash = await hashPassword(credentials.password, config.passwordScryptLogN);
   const now = nowIso();
   if (existing) {
@@ -37,7 +40,7 @@ export async function ensureAdmin(
     role: 'admin',
     status: 'active',
     statusReason: null,
-    tokensNotBefore: null,
+    tokenGeneration: 0,
     createdAt: now,
     updatedAt: now,
   });

@@ -4,6 +4,7 @@ import type { Config } from '../../config';
 import { notFound, Problem } from '../../http/problems';
 import type { Page } from '../../http/pagination';
 import type { AuthService } from '../auth/service';
+import { assertStrongPassword } from '../auth/password-policy';
 import { verifyPassword } from '../auth/passwords';
 import { User, type Role, type UserStatus, type UserView } from './user.model';
 import { refreshUserListing } from '../parts/listing-sync';
@@ -50,6 +51,7 @@ export function createUserService(db: Db, _config: Config, auth: AuthService) {
       if (!(await verifyPassword(currentPassword, user.passwordHash))) {
         throw new Problem('invalid-credentials', 'The current password is incorrect.');
       }
+      assertStrongPassword(newPassword, '/body/newPassword', { email: user.email, displayName: user.displayName });
       const passwordHash = await auth.hashPassword(newPassword);
       await db.transaction(async (trx) => {
         await User.query(trx).findById(userId).patch({ passwordHash, updatedAt: nowIso() });

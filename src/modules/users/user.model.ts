@@ -15,7 +15,8 @@ export class User extends BaseModel {
   role!: Role;
   status!: UserStatus;
   statusReason!: string | null;
-  tokensNotBefore!: string | null;
+  /** Bumped to revoke every token of the account (password change, suspension). */
+  tokenGeneration!: number;
   createdAt!: string;
   updatedAt!: string;
 
