@@ -111,3 +111,12 @@ export function dialectOf(db: Db): 'sqlite' | 'postgresql' {
 export function nowIso(): string {
   return new Date().toISOString();
 }
+
+/**
+ * Holds the rows a query reads until the transaction ends, so that concurrent writers of the same
+ * row wait for each other instead of one failing its version check. PostgreSQL locks the rows;
+ * SQLite needs nothing (a write transaction holds the whole database) and knex would only warn.
+ */
+export function forUpdate<Q extends { forUpdate(): Q }>(trx: Db, query: Q): Q {
+  return dialectOf(trx) === 'postgresql' ? query.forUpdate() : query;
+}

@@ -370,14 +370,14 @@ export interface paths {
         post?: never;
         /**
          * Withdraw your listing
-         * @description Takes the listing off the market for good. It is not erased; its seller still sees it, and its history stays.
+         * @description Takes the listing off the market for good. It is not erased; its seller still sees it, and its history stays. Owner only, while verified (403 `seller-not-verified` otherwise).
          */
         delete: operations["withdrawPart"];
         options?: never;
         head?: never;
         /**
          * Edit your listing
-         * @description Owner only (403 for other sellers). Honours `If-Match` with the listing's `ETag`; a stale one is a 412. A withdrawn listing cannot be edited (409).
+         * @description Owner only (403 `forbidden` for other sellers), and only while the seller is verified (403 `seller-not-verified` when pending, rejected or suspended). Honours `If-Match` with the listing's `ETag`; a stale one is a 412. Without `If-Match`, concurrent edits apply one after the other (last write wins). A withdrawn listing cannot be edited (409).
          */
         patch: operations["updatePart"];
         trace?: never;
@@ -393,7 +393,7 @@ export interface paths {
         put?: never;
         /**
          * Adjust the stock of your listing
-         * @description Relative (`delta`) or absolute (`quantity`), with a reason kept in the stock history. Stock never goes below zero (409).
+         * @description Relative (`delta`) or absolute (`quantity`), with a reason kept in the stock history. Stock never goes below zero (409). Owner only, while verified (403 `seller-not-verified` otherwise); concurrent adjustments add up.
          */
         post: operations["adjustPartStock"];
         delete?: never;
@@ -1391,7 +1391,13 @@ export interface components {
         };
     };
     parameters: {
-        /** @description ETag of the version being edited; a stale value is refused with 412. */
+        /**
+         * @description The `ETag` of the version being edited, quoted as it was received (`"3"`), or `*`. The
+         *     comparison is strong (RFC 9110): a weak tag (`W/"3"`) never matches. A stale tag is refused
+         *     with 412 `precondition-failed`; a value that is not a quoted tag with 400. Without `If-Match`
+         *     the change applies to the current version (last write wins): concurrent writers are
+         *     serialised, never refused.
+         */
         IfMatchHeader: string;
         /** @description Page size (1–100). */
         LimitQuery: number;
@@ -1850,7 +1856,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version being edited; a stale value is refused with 412. */
+                /**
+                 * @description The `ETag` of the version being edited, quoted as it was received (`"3"`), or `*`. The
+                 *     comparison is strong (RFC 9110): a weak tag (`W/"3"`) never matches. A stale tag is refused
+                 *     with 412 `precondition-failed`; a value that is not a quoted tag with 400. Without `If-Match`
+                 *     the change applies to the current version (last write wins): concurrent writers are
+                 *     serialised, never refused.
+                 */
                 "If-Match"?: components["parameters"]["IfMatchHeader"];
             };
             path?: never;
@@ -1895,7 +1907,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version being edited; a stale value is refused with 412. */
+                /**
+                 * @description The `ETag` of the version being edited, quoted as it was received (`"3"`), or `*`. The
+                 *     comparison is strong (RFC 9110): a weak tag (`W/"3"`) never matches. A stale tag is refused
+                 *     with 412 `precondition-failed`; a value that is not a quoted tag with 400. Without `If-Match`
+                 *     the change applies to the current version (last write wins): concurrent writers are
+                 *     serialised, never refused.
+                 */
                 "If-Match"?: components["parameters"]["IfMatchHeader"];
             };
             path?: never;
@@ -2175,7 +2193,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version being edited; a stale value is refused with 412. */
+                /**
+                 * @description The `ETag` of the version being edited, quoted as it was received (`"3"`), or `*`. The
+                 *     comparison is strong (RFC 9110): a weak tag (`W/"3"`) never matches. A stale tag is refused
+                 *     with 412 `precondition-failed`; a value that is not a quoted tag with 400. Without `If-Match`
+                 *     the change applies to the current version (last write wins): concurrent writers are
+                 *     serialised, never refused.
+                 */
                 "If-Match"?: components["parameters"]["IfMatchHeader"];
             };
             path: {
@@ -2209,7 +2233,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description ETag of the version being edited; a stale value is refused with 412. */
+                /**
+                 * @description The `ETag` of the version being edited, quoted as it was received (`"3"`), or `*`. The
+                 *     comparison is strong (RFC 9110): a weak tag (`W/"3"`) never matches. A stale tag is refused
+                 *     with 412 `precondition-failed`; a value that is not a quoted tag with 400. Without `If-Match`
+                 *     the change applies to the current version (last write wins): concurrent writers are
+                 *     serialised, never refused.
+                 */
                 "If-Match"?: components["parameters"]["IfMatchHeader"];
             };
             path: {

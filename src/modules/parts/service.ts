@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Config } from '../../config';
-import { dialectOf, nowIso, type Db } from '../../db/knex';
+import { forUpdate, nowIso, type Db } from '../../db/knex';
 import type { components } from '../../generated/api';
 import type { AuthContext } from '../../http/auth';
 import type { Page } from '../../http/pagination';
@@ -16,6 +16,14 @@ import { compareOffers, vehicleMakes, vehicleModels } from './catalog';
 import { searchParts, type SearchQuery } from './search';
 
 type PartPatch = components['schemas']['PartPatch'];
+
+const sellerNotVerified = (status: string | null): Problem =>
+  new Problem(
+    'seller-not-verified',
+    status === null
+      ? 'Only sellers verified by OTOMOTO may list parts; create your seller profile and wait for its review.'
+      : `Your seller profile is ${status}: only verified sellers may create, edit, publish, withdraw or restock listings.`,
+  );
 type StockAdjustment = components['schemas']['StockAdjustment'];
 
 export function createPartService(db: Db, config: Config) {
@@ -27,18 +35,20 @@ export function createPartService(db: Db, config: Config) {
     return part.toView(sellers.get(part.sellerId) as PartView['seller']);
   }
 
-  /** The caller's own listing, for a change: 404 if nobody may see it, 403 if it is someone else's. */
-  async function ownPart(trx: Db, auth: AuthContext, partId: string, lock = false): Promise<Part> {
-    const query = Part.read(trx).findById(partId);
-    // PostgreSQL: hold the row until commit; SQLite transactions are serialised already.
-    if (lock && dialectOf(trx) === 'postgresql') query.forUpdate();
-    const part = await query;
+  /**
+   * The caller's own listing, locked for the change: 404 if nobody may see it, 403 if it is
+   * someone else's, 403 `seller-not-verified` unless the seller is verified (a pending, rejected or
+   * suspended seller may not edit, publish, withdraw or restock either).
+   */
+  async function ownPart(trx: Db, auth: AuthContext, partId: string): Promise<Part> {
+    const part = await forUpdate(trx, Part.read(trx).findById(partId));
     if (!part) throw notFound('part');
     const seller = await SellerProfile.query(trx).findById(part.sellerId);
     if (seller?.userId !== auth.userId) {
       if (part.status !== 'active') throw notFound('part');
       throw new Problem('forbidden', 'Only the seller of this listing may change it.');
     }
+    if (seller.status !== 'verified') throw sellerNotVerified(seller.status);
     return part;
   }
 
@@ -80,9 +90,8 @@ export function createPartService(db: Db, config: Config) {
       assertPartRules(input, config.currency);
       return db.transaction(async (trx) => {
         const seller = await SellerProfile.query(trx).findOne({ user_id: auth.userId });
-        if (seller?.status !== 'verified') {
-          throw new Problem('seller-not-verified', 'Only sellers verified by OTOMOTO may list parts; complete your seller profile and wait for its review.');
-        }
+        if (!seller) throw sellerNotVerified(null);
+        if (seller.status !== 'verified') throw sellerNotVerified(seller.status);
         const id = uuidv7();
         const now = nowIso();
         const searchColumns = await index.columnsFor(trx, indexed(id, input));
@@ -132,7 +141,7 @@ export function createPartService(db: Db, config: Config) {
     /** Under a row lock: concurrent adjustments add up and can never take stock below zero. */
     async adjustStock(auth: AuthContext, partId: string, adjustment: StockAdjustment): Promise<{ view: PartView; etag: string }> {
       return db.transaction(async (trx) => {
-        const part = await ownPart(trx, auth, partId, true);
+        const part = await ownPart(trx, auth, partId);
         if (part.status === 'withdrawn') throw new Problem('invalid-state-transition', 'A withdrawn listing has no stock to manage.');
         const quantity = adjustment.quantity ?? part.quantity + (adjustment.delta ?? 0);
         if (quantity < 0) throw new Problem('insufficient-stock', `Only ${part.quantity} in stock; cannot remove ${-(adjustment.delta ?? 0)}.`);

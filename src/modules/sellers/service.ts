@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Config } from '../../config';
-import { nowIso, type Db } from '../../db/knex';
+import { forUpdate, nowIso, type Db } from '../../db/knex';
 import { pageNewestFirst, type PageRequest } from '../../db/paging';
 import type { components } from '../../generated/api';
 import type { Page } from '../../http/pagination';
@@ -104,6 +104,8 @@ export function createSellerService(db: Db, config: Config) {
   });
 
   const findMine = (trx: Db, userId: string) => SellerProfile.query(trx).findOne({ user_id: userId });
+  /** The same, locked until the transaction ends: concurrent edits wait for each other. */
+  const findMineForUpdate = (trx: Db, userId: string) => forUpdate(trx, SellerProfile.query(trx).findOne({ user_id: userId }));
 
   return {
     async getMine(userId: string): Promise<{ view: SellerProfileView; etag: string }> {
@@ -115,7 +117,7 @@ export function createSellerService(db: Db, config: Config) {
     async putMine(userId: string, input: ProfileInput, ifMatch: string | undefined): Promise<{ view: SellerProfileView; etag: string; created: boolean }> {
       validate(input);
       return db.transaction(async (trx) => {
-        const current = await findMine(trx, userId);
+        const current = await findMineForUpdate(trx, userId);
         if (current) {
           assertIfMatch(ifMatch, current.etag);
           const saved = await saveOwnerEdit(trx, current, input);
@@ -139,7 +141,7 @@ export function createSellerService(db: Db, config: Config) {
 
     async patchMine(userId: string, patch: ProfilePatch, ifMatch: string | undefined): Promise<{ view: SellerProfileView; etag: string }> {
       return db.transaction(async (trx) => {
-        const current = await findMine(trx, userId);
+        const current = await findMineForUpdate(trx, userId);
         if (!current) throw new Problem('not-found', 'You have no seller profile yet; create it with PUT.');
         assertIfMatch(ifMatch, current.etag);
         const merged: ProfileInput = {
@@ -189,7 +191,7 @@ export function createSellerService(db: Db, config: Config) {
     async review(action: ReviewAction, actorId: string, sellerId: string, reason: string): Promise<SellerProfileView> {
       const { from, to } = TRANSITIONS[action];
       return db.transaction(async (trx) => {
-        const profile = await SellerProfile.query(trx).findById(sellerId);
+        const profile = await forUpdate(trx, SellerProfile.query(trx).findById(sellerId));
         if (!profile) throw notFound('seller');
         if (!from.includes(profile.status)) {
           throw new Problem('invalid-state-transition', `A seller in status ${profile.status} cannot be moved to ${to}.`);
