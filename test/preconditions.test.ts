@@ -1,5 +1,5 @@
 import { useTestContext } from './helpers/context';
-import { createPart, createSeller, loginAdmin, type TestUser } from './helpers/factories';
+import { createPart, createSeller, loginAdmin, profileInput, registerUser, type TestUser } from './helpers/factories';
 import { expectProblem, fieldPaths } from './helpers/problems';
 
 const ctx = useTestContext();
@@ -43,6 +43,13 @@ describe('last write wins without If-Match, as the contract says', () => {
     const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => ctx.http().patch('/api/v1/me/seller-profile').set(seller.auth).send({ phone: `+21260000000${i}` })));
     expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
     expect((await ctx.http().get('/api/v1/me/seller-profile').set(seller.auth)).headers.etag).toBe('"12"');
+  });
+
+  it('creates one seller profile from concurrent first PUTs; the others replace it, none fails', async () => {
+    const newcomer = await registerUser(ctx, 'seller');
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => ctx.http().put('/api/v1/me/seller-profile').set(newcomer.auth).send(profileInput({ phone: `+21261000000${i}` }))));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+    expect(await ctx.db('seller_profiles').where({ user_id: newcomer.id })).toHaveLength(1);
   });
 
   it('still refuses every stale If-Match among concurrent ones: exactly one "1" wins', async () => {

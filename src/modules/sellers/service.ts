@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Config } from '../../config';
 import { forUpdate, nowIso, type Db } from '../../db/knex';
+import { isUniqueViolation } from '../../db/errors';
 import { pageNewestFirst, type PageRequest } from '../../db/paging';
 import type { components } from '../../generated/api';
 import type { Page } from '../../http/pagination';
@@ -107,6 +108,31 @@ export function createSellerService(db: Db, config: Config) {
   /** The same, locked until the transaction ends: concurrent edits wait for each other. */
   const findMineForUpdate = (trx: Db, userId: string) => forUpdate(trx, SellerProfile.query(trx).findOne({ user_id: userId }));
 
+  /** One attempt of PUT: create the profile, or replace it under its lock. */
+  function putOnce(userId: string, input: ProfileInput, ifMatch: string | undefined): Promise<{ view: SellerProfileView; etag: string; created: boolean }> {
+    return db.transaction(async (trx) => {
+      const current = await findMineForUpdate(trx, userId);
+      if (current) {
+        assertIfMatch(ifMatch, current.etag);
+        const saved = await saveOwnerEdit(trx, current, input);
+        return { view: await toView(saved, trx), etag: saved.etag, created: false };
+      }
+      if (ifMatch !== undefined && ifMatch !== '*') assertIfMatch(ifMatch, '"0"');
+      const now = nowIso();
+      const created = await SellerProfile.query(trx).insertAndFetch({
+        id: uuidv7(),
+        userId,
+        ...columnsOf(input),
+        status: 'pending',
+        verifiedAt: null,
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+      });
+      return { view: await toView(created, trx), etag: created.etag, created: true };
+    });
+  }
+
   return {
     async getMine(userId: string): Promise<{ view: SellerProfileView; etag: string }> {
       const profile = await findMine(db, userId);
@@ -116,28 +142,15 @@ export function createSellerService(db: Db, config: Config) {
 
     async putMine(userId: string, input: ProfileInput, ifMatch: string | undefined): Promise<{ view: SellerProfileView; etag: string; created: boolean }> {
       validate(input);
-      return db.transaction(async (trx) => {
-        const current = await findMineForUpdate(trx, userId);
-        if (current) {
-          assertIfMatch(ifMatch, current.etag);
-          const saved = await saveOwnerEdit(trx, current, input);
-          return { view: await toView(saved, trx), etag: saved.etag, created: false };
-        }
-        if (ifMatch !== undefined && ifMatch !== '*') assertIfMatch(ifMatch, '"0"');
-        const now = nowIso();
-        const created = await SellerProfile.query(trx).insertAndFetch({
-          id: uuidv7(),
-          userId,
-          ...columnsOf(input),
-          status: 'pending',
-          verifiedAt: null,
-          version: 1,
-          createdAt: now,
-          updatedAt: now,
-        });
-        return { view: await toView(created, trx), etag: created.etag, created: true };
-      });
+      try {
+        return await putOnce(userId, input, ifMatch);
+      } catch (err) {
+        // Two first PUTs raced and the other created the profile: this one now replaces it.
+        if (isUniqueViolation(err)) return putOnce(userId, input, ifMatch);
+        throw err;
+      }
     },
+
 
     async patchMine(userId: string, patch: ProfilePatch, ifMatch: string | undefined): Promise<{ view: SellerProfileView; etag: string }> {
       return db.transaction(async (trx) => {
