@@ -3,7 +3,7 @@ const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/', 'src/generated/', 'openapi/bundled/', 'docs/', 'data/', 'coverage/'] },
+  { ignores: ['node_modules/', 'src/generated/', 'openapi/bundled/', 'docs/', 'data/', 'coverage/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

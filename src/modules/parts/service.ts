@@ -143,8 +143,8 @@ export function createPartService(db: Db, config: Config) {
       return db.transaction(async (trx) => {
         const part = await ownPart(trx, auth, partId);
         if (part.status === 'withdrawn') throw new Problem('invalid-state-transition', 'A withdrawn listing has no stock to manage.');
-        const quantity = adjustment.quantity ?? part.quantity + (adjustment.delta ?? 0);
-        if (quantity < 0) throw new Problem('insufficient-stock', `Only ${part.quantity} in stock; cannot remove ${-(adjustment.delta ?? 0)}.`);
+        const quantity = 'quantity' in adjustment ? adjustment.quantity : part.quantity + adjustment.delta;
+        if (quantity < 0) throw new Problem('insufficient-stock', `Only ${part.quantity} in stock; cannot remove ${part.quantity - quantity}.`);
         if (quantity > 1_000_000) throw validationProblem('/body/delta', 'would take the stock above 1000000');
         const delta = quantity - part.quantity;
         await trx('parts').where({ id: part.id }).update({ quantity, version: part.version + 1, updated_at: nowIso() });
