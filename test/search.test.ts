@@ -1,6 +1,6 @@
 import type { components } from '../src/generated/api';
 import { useTestContext } from './helpers/context';
-import { createPart, createSeller, type TestUser } from './helpers/factories';
+import { createPart, createSeller, partInput, type TestUser } from './helpers/factories';
 import { expectProblem } from './helpers/problems';
 
 type Part = components['schemas']['Part'];
@@ -224,6 +224,12 @@ describe('bad search input', () => {
     ['an unknown category', { category: 'spoilers' }],
     ['a year out of range', { year: 1800 }],
     ['an invalid sellerId', { sellerId: 'abc' }],
+    // The validator coerces these to Infinity, which then passed every bound (a 500 on PostgreSQL).
+    ['year=Infinity', { year: 'Infinity' }],
+    ['a year of 400 digits', { year: '1'.repeat(400) }],
+    ['priceMin=1e400', { priceMin: '1e400' }],
+    ['limit=Infinity', { limit: 'Infinity' }],
+    ['a hexadecimal priceMax', { priceMax: '0x10' }],
   ])('refuses %s with a 400', async (_what, query) => {
     expectProblem(await ctx.http().get('/api/v1/parts').query(query), 400, 'validation-error');
   });
@@ -248,6 +254,18 @@ describe('comparator', () => {
 
   it('needs a part number', async () => {
     expectProblem(await ctx.http().get('/api/v1/parts/compare'), 400, 'validation-error');
+  });
+
+  it('totals the highest price and the highest core charge a seller may set (found by the fuzz: once a 500)', async () => {
+    const max = { amount: 100_000_000_000, currency: 'MAD' };
+    expectProblem(
+      await ctx.http().post('/api/v1/parts').set(dealer.auth).send(partInput({ price: { ...max, amount: max.amount + 1 } })),
+      400,
+      'validation-error',
+    );
+    const dear = await createPart(ctx, dealer, { price: max, coreCharge: max, partNumbers: [{ number: 'MAX-PRICE-1', kind: 'oem' }] });
+    const res = await ctx.http().get('/api/v1/parts/compare').query({ partNumber: 'MAX-PRICE-1' }).expect(200);
+    expect(res.body.offers.map((o: { partId: string; total: unknown }) => [o.partId, o.total])).toEqual([[dear.id, { amount: 200_000_000_000, currency: 'MAD' }]]);
   });
 });
 

@@ -843,7 +843,11 @@ export interface components {
          * @example MAD
          */
         CurrencyCode: string;
-        /** @description An amount of money in the currency's minor units (12550 MAD = 125.50 dirhams). */
+        /**
+         * @description An amount of money in the currency's minor units (12550 MAD = 125.50 dirhams). Amounts the
+         *     server computes (an offer's price plus core charge, later order totals) may go up to 2^53 − 1;
+         *     amounts a client sets are bounded lower (`MoneyInput`).
+         */
         Money: {
             /**
              * Format: int64
@@ -884,6 +888,10 @@ export interface components {
             createdAt: components["schemas"]["Timestamp"];
             updatedAt: components["schemas"]["Timestamp"];
         };
+        /** @description An amount of money a client sets (a price, a fee), at most 10^11 minor units. */
+        MoneyInput: components["schemas"]["Money"] & {
+            amount?: unknown;
+        };
         SellerProfileInput: {
             legalName: components["schemas"]["LegalName"];
             sellerType: components["schemas"]["SellerType"];
@@ -891,7 +899,7 @@ export interface components {
             city: components["schemas"]["City"];
             country: components["schemas"]["Country"];
             phone: components["schemas"]["Phone"];
-            shippingFee: components["schemas"]["Money"];
+            shippingFee: components["schemas"]["MoneyInput"];
         };
         SellerProfilePatch: {
             legalName?: components["schemas"]["LegalName"];
@@ -900,7 +908,7 @@ export interface components {
             city?: components["schemas"]["City"];
             country?: components["schemas"]["Country"];
             phone?: components["schemas"]["Phone"];
-            shippingFee?: components["schemas"]["Money"];
+            shippingFee?: components["schemas"]["MoneyInput"];
         };
         /**
          * @description Text to search for, at most 200 characters. Surrounding white space is ignored; control characters, bidirectional
@@ -1071,7 +1079,7 @@ export interface components {
             kind: components["schemas"]["PartNumberKind"];
         };
         /** @description Price of one unit; at least 1 minor unit. */
-        Price: components["schemas"]["Money"] & {
+        Price: components["schemas"]["MoneyInput"] & {
             amount?: unknown;
         };
         PartInput: {
@@ -1084,7 +1092,7 @@ export interface components {
             condition: components["schemas"]["PartCondition"];
             grade?: components["schemas"]["PartGrade"];
             price: components["schemas"]["Price"];
-            coreCharge?: components["schemas"]["Money"];
+            coreCharge?: components["schemas"]["MoneyInput"];
             quantity: number;
             location: components["schemas"]["Location"];
             /** @default 0 */
@@ -1144,7 +1152,7 @@ export interface components {
             condition?: components["schemas"]["PartCondition"];
             grade?: components["schemas"]["PartGrade"] | null;
             price?: components["schemas"]["Price"];
-            coreCharge?: components["schemas"]["Money"] | null;
+            coreCharge?: components["schemas"]["MoneyInput"] | null;
             location?: components["schemas"]["Location"];
             warrantyMonths?: number;
             images?: components["schemas"]["ImageUrl"][];

@@ -2,8 +2,8 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { OpenApiRequest } from 'express-openapi-validator/dist/framework/types';
 import { authenticateRequest, authenticationNeeded, securityRuleOf, type SecurityRule, type TokenAuthenticator } from './auth';
 import type { HandlerMap, OperationId } from './handler';
-import { Problem } from './problems';
-import type { LoadedSpec } from './spec';
+import { Problem, validationProblem } from './problems';
+import type { LoadedSpec, OpenApiDocument, OpenApiOperation } from './spec';
 import { normalizeStrings } from './unicode';
 
 /** The map's handlers seen through their common runtime shape, for dispatch. */
@@ -21,6 +21,8 @@ export interface ResolvedOperation {
   security: SecurityRule;
   /** The operation declares a request body: only then is one read. */
   takesBody: boolean;
+  /** Query parameters the contract types as integers, checked as written (see `assertIntegerQuery`). */
+  integerQuery: readonly string[];
   handler: AnyHandler;
 }
 
@@ -35,6 +37,36 @@ interface CompiledPath {
   pattern: RegExp;
   byMethod: Map<string, ResolvedOperation>;
   allow: string;
+}
+
+/** Names of the query parameters whose schema is an integer, resolved once at start. */
+function integerQueryParameters(operation: OpenApiOperation, document: OpenApiDocument): string[] {
+  const names: string[] = [];
+  for (const raw of (operation.parameters as { $ref?: string }[] | undefined) ?? []) {
+    const parameter = (raw.$ref ? resolvePointer(document, raw.$ref) : raw) as { name: string; in: string; schema?: { type?: string; $ref?: string } };
+    const schema = parameter.schema?.$ref ? (resolvePointer(document, parameter.schema.$ref) as { type?: string }) : parameter.schema;
+    if (parameter.in === 'query' && schema?.type === 'integer') names.push(parameter.name);
+  }
+  return names;
+}
+
+const resolvePointer = (document: OpenApiDocument, ref: string): unknown =>
+  ref
+    .replace(/^#\//, '')
+    .split('/')
+    .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], document);
+
+/**
+ * The validator coerces query strings to numbers before checking them, and Ajv lets a coerced
+ * `Infinity` ("Infinity", "1e400", four hundred digits) through both the integer type and the
+ * bounds. An integer is written as digits, and few of them: anything else is refused here.
+ */
+const INTEGER = /^-?\d{1,15}$/;
+function assertIntegerQuery(req: Request, names: readonly string[]): void {
+  for (const name of names) {
+    const value = req.query[name];
+    if (value !== undefined && (typeof value !== 'string' || !INTEGER.test(value))) throw validationProblem(`/query/${name}`, 'must be an integer');
+  }
 }
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
@@ -54,6 +86,7 @@ function compilePaths(spec: LoadedSpec, handlers: HandlerMap): CompiledPath[] {
       operationId: op.operationId as OperationId,
       security: securityRuleOf(op.operation, spec.document),
       takesBody: op.operation.requestBody !== undefined,
+      integerQuery: integerQueryParameters(op.operation, spec.document),
       handler,
     };
     path.byMethod.set(op.method.toUpperCase(), resolved);
@@ -101,6 +134,11 @@ export function contractRouter(spec: LoadedSpec, handlers: HandlerMap, options: 
       return next(err);
     }
     req.operation = operation;
+    try {
+      assertIntegerQuery(req, operation.integerQuery);
+    } catch (err) {
+      return next(err);
+    }
     // Whatever answers a request carrying credentials is about that account: no cache may keep it.
     if (req.headers.authorization !== undefined) res.setHeader('Cache-Control', 'no-store');
     // The validator knows operations by their declared method; the response stays body-less.
