@@ -60,6 +60,26 @@ describe('the contract and its documentation', () => {
   });
 });
 
+describe('guides for API users', () => {
+  it('serves each guide the reference links to, as Markdown', async () => {
+    const spec = (await ctx.http().get('/openapi.json').expect(200)).body;
+    const links = [...String(spec.info.description).matchAll(/\]\((\/docs\/guides\/[a-z-]+)\)/g)].map((m) => m[1] as string);
+    expect(links).toEqual(['/docs/guides/conventions', '/docs/guides/problems', '/docs/guides/security', '/docs/guides/search']);
+    for (const link of links) {
+      const res = await ctx.http().get(link).expect(200);
+      expect(res.headers['content-type']).toMatch(/^text\/markdown/);
+      expect(res.text).toMatch(/^# /);
+    }
+  });
+
+  it('serves no other file', async () => {
+    for (const url of ['/docs/guides/api', '/docs/guides/..%2Fpackage.json', '/docs/guides/README']) {
+      expect((await ctx.http().get(url)).status).toBe(400);
+    }
+    expect((await ctx.http().get('/docs/guides/a/b')).status).toBe(404);
+  });
+});
+
 describe('CORS', () => {
   it('answers a configured origin', async () => {
     const res = await ctx.http().get('/api/v1/sellers').set('Origin', 'https://shop.otomoto.ma').expect(200);

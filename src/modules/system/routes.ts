@@ -7,6 +7,7 @@ import { Problem } from '../../http/problems';
 import type { LoadedSpec } from '../../http/spec';
 
 export const DOCS_HTML_PATH = path.resolve(__dirname, '../../../docs/api.html');
+const GUIDES_DIR = path.resolve(__dirname, '../../../docs');
 
 /** Redoc renders client-side from an inline bundle, so its page needs inline scripts and blob workers. */
 const DOCS_CSP = [
@@ -41,5 +42,11 @@ export function systemHandlers(db: Db, spec: LoadedSpec) {
         headers: { 'Content-Security-Policy': DOCS_CSP },
       };
     },
+    // The contract's enum names the guides, so no other file can be asked for.
+    getGuide: ({ params }) => ({
+      status: 200,
+      body: readFileSync(path.join(GUIDES_DIR, `${params.guide}.md`), 'utf8'),
+      contentType: 'text/markdown; charset=utf-8',
+    }),
   } satisfies Partial<HandlerMap>;
 }
