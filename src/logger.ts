@@ -9,7 +9,7 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'nodeEnv'>, desti
       paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
       censor: '[redacted]',
     },
-    transport: config.nodeEnv === 'development' && !destination ? { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } : undefined,
+    transport: config.nodeEnv === 'development' && !destination ? { target: 'pino-pretty', options: { translateTime: 'SYS:standard', singleLine: true } } : undefined,
   };
   return destination ? pino(options, destination) : pino(options);
 }

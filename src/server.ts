@@ -6,7 +6,7 @@ import { migrateLatest } from './db/migrations';
 import { createLogger } from './logger';
 import { ensureAdmin } from './modules/users/admin-bootstrap';
 import { User } from './modules/users/user.model';
-import { seedDemo } from './seed/demo';
+import { describeDemoAccounts, seedDemo } from './seed/demo';
 
 async function prepareDatabase(db: Db, config: Config, log: ReturnType<typeof createLogger>): Promise<void> {
   const applied = await migrateLatest(db);
@@ -14,7 +14,7 @@ async function prepareDatabase(db: Db, config: Config, log: ReturnType<typeof cr
   const empty = (await User.query(db).resultSize()) === 0;
   if (empty && config.seedDemo) {
     const report = await seedDemo(db, config);
-    log.info({ admin: report.admin?.email, accounts: report.accounts.map((a) => a.email) }, `demo data seeded (password for demo accounts: ${report.accounts[0]?.password ?? '-'})`);
+    log.info(`demo data seeded (${report.partsAdded} listings); log in as any of these (npm run seed prints them again):\n${describeDemoAccounts(report).join('\n')}`);
   } else if (config.admin) {
     await ensureAdmin(db, config, config.admin);
   }

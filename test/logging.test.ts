@@ -8,7 +8,7 @@ import { registerUser } from './helpers/factories';
 const ctx = useTestContext();
 
 /** The app with its real logger configuration, writing JSON lines into an array. */
-function appWithCapturedLogs() {
+function appWithCapturedLogs(logLevel: 'info' | 'debug' = 'info') {
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
@@ -16,7 +16,7 @@ function appWithCapturedLogs() {
       done();
     },
   });
-  const app = createApp({ config: ctx.config, db: ctx.db, logger: createLogger({ logLevel: 'info', nodeEnv: 'production' }, stream) });
+  const app = createApp({ config: ctx.config, db: ctx.db, logger: createLogger({ logLevel, nodeEnv: 'production' }, stream) });
   return { app, lines };
 }
 
@@ -25,7 +25,19 @@ describe('request logs', () => {
     const user = await registerUser(ctx);
     const { app, lines } = appWithCapturedLogs();
     await request(app).get('/api/v1/me').set(user.auth).set('X-Request-Id', 'log-test-1').expect(200);
-    expect(lines.find((l) => l.msg === 'request completed')).toMatchObject({ req: { id: 'log-test-1', headers: { authorization: '[redacted]' } } });
+    const line = lines.find((l) => l.msg === 'GET /api/v1/me 200 ' + String(l.responseTime) + 'ms');
+    // One line: what an operator reads, without the headers (those come at debug).
+    expect(line).toMatchObject({ level: 30, req: { id: 'log-test-1', method: 'GET', url: '/api/v1/me' }, res: { statusCode: 200 }, userId: user.id });
+    expect(line?.req).not.toHaveProperty('headers');
+    expect(lines.filter((l) => (l.req as { id?: string } | undefined)?.id === 'log-test-1')).toHaveLength(1);
+    expect(JSON.stringify(lines)).not.toContain(user.accessToken);
+  });
+
+  it('add the headers at debug, the bearer token redacted', async () => {
+    const user = await registerUser(ctx);
+    const { app, lines } = appWithCapturedLogs('debug');
+    await request(app).get('/api/v1/me').set(user.auth).set('X-Request-Id', 'log-test-2').expect(200);
+    expect(lines.find((l) => (l.req as { id?: string } | undefined)?.id === 'log-test-2')).toMatchObject({ req: { headers: { authorization: '[redacted]' } } });
     expect(JSON.stringify(lines)).not.toContain(user.accessToken);
   });
 

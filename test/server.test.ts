@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -52,8 +52,12 @@ jest.setTimeout(60_000);
 describe('npm start', () => {
   it('migrates, seeds an empty database, serves the API, and shuts down cleanly on SIGTERM', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'otomoto-start-'));
-    const server = await startServer({ SQLITE_PATH: path.join(dataDir, 'otomoto.sqlite'), JWT_SECRET: 'x'.repeat(40) });
+    // A directory that does not exist yet, as data/ on a fresh clone.
+    const server = await startServer({ SQLITE_PATH: path.join(dataDir, 'not', 'yet', 'otomoto.sqlite'), JWT_SECRET: 'x'.repeat(40) });
     try {
+      // The demo accounts are listed with their role, and sellers with their type and city.
+      expect(server.output()).toMatch(/buyer +salma\.buyer@demo\.otomoto\.ma \/ otomoto-demo-2026/);
+      expect(server.output()).toMatch(/seller +atlas\.auto@demo\.otomoto\.ma \/ otomoto-demo-2026 +\(dealer, Casablanca\)/);
       expect((await (await fetch(`${server.base}/ready`)).json())).toEqual({ status: 'ready', database: 'sqlite' });
       const sellers = (await (await fetch(`${server.base}/api/v1/sellers?limit=100`)).json()) as { data: unknown[] };
       expect(sellers.data).toHaveLength(DEMO_SELLERS.length);
@@ -101,5 +105,20 @@ describe('npm start', () => {
     bad.stderr.on('data', (d) => (stderr += String(d)));
     expect(await new Promise((resolve) => bad.on('exit', resolve))).toBe(1);
     expect(stderr).toContain('JWT_SECRET is required in production');
+  });
+
+  it('stops with a message naming SQLITE_PATH when its directory cannot be created', async () => {
+    // A path through a regular file, as when SQLITE_PATH names a file where a directory should be.
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'otomoto-start-')), 'a-file');
+    writeFileSync(file, '');
+    const bad = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/server.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(40), SQLITE_PATH: path.join(file, 'data', 'otomoto.sqlite') },
+    });
+    let stderr = '';
+    bad.stderr.on('data', (d) => (stderr += String(d)));
+    expect(await new Promise((resolve) => bad.on('exit', resolve))).toBe(1);
+    expect(stderr).toMatch(/SQLITE_PATH: cannot create the directory .*a-file\/data \(ENOTDIR\)/);
+    expect(stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -1,4 +1,4 @@
-import { seedDemo } from '../seed/demo';
+import { describeDemoAccounts, seedDemo } from '../seed/demo';
 import { flag, runWithDatabase } from './context';
 
 // npm run seed [-- --parts 1000000]
@@ -18,6 +18,5 @@ void runWithDatabase(async (db, config) => {
     },
   });
   console.log(`Demo data ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${report.created} accounts created, ${report.partsAdded} listings added).`);
-  if (report.admin) console.log(`  admin   ${report.admin.email} / ${report.admin.password}`);
-  for (const a of report.accounts) console.log(`  ${a.role.padEnd(7)} ${a.email} / ${a.password}`);
+  for (const line of describeDemoAccounts(report)) console.log(line);
 });

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import type { Config } from '../config';
@@ -18,6 +20,17 @@ function configurePgTypes(): void {
   pgTypesConfigured = true;
 }
 
+/** A fresh clone has no `data/`, and an operator may point SQLITE_PATH at a new directory: create it. */
+function ensureDirectoryOf(sqlitePath: string): void {
+  if (sqlitePath === ':memory:' || sqlitePath.startsWith('file:')) return;
+  const directory = path.dirname(path.resolve(sqlitePath));
+  try {
+    mkdirSync(directory, { recursive: true });
+  } catch (err) {
+    throw new Error(`SQLITE_PATH: cannot create the directory ${directory} (${(err as NodeJS.ErrnoException).code ?? String(err)}); choose a writable path`);
+  }
+}
+
 export function createDb(database: Config['database']): Db {
   if (database.client === 'postgresql') {
     configurePgTypes();
@@ -34,6 +47,7 @@ export function createDb(database: Config['database']): Db {
       },
     });
   }
+  ensureDirectoryOf(database.sqlitePath);
   let current: SqliteConnection | undefined;
   const db = knexFactory({
     client: 'better-sqlite3',

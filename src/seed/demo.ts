@@ -37,9 +37,17 @@ export const DEMO_BUYERS = [
 /** Listings in the demo catalogue; `npm run seed -- --parts N` builds bigger ones. */
 export const DEMO_CATALOG_SIZE = 2000;
 
+export interface DemoAccount {
+  email: string;
+  role: 'buyer' | 'seller';
+  password: string;
+  /** For sellers: what the walkthrough needs to pick one. */
+  seller?: { sellerType: SellerType; city: string };
+}
+
 export interface SeedReport {
   admin: { email: string; password: string } | null;
-  accounts: { email: string; role: string; password: string }[];
+  accounts: DemoAccount[];
   created: number;
   partsAdded: number;
 }
@@ -86,8 +94,18 @@ export async function seedDemo(db: Db, config: Config, options: { parts?: number
     }
     const verified = await services.sellers.findVerifiedByUser(user.id);
     if (verified) catalogSellers.push({ id: verified.id, sellerType: verified.sellerType, city: verified.city });
-    accounts.push({ email: seller.email, role: 'seller', password: DEMO_PASSWORD });
+    accounts.push({ email: seller.email, role: 'seller', password: DEMO_PASSWORD, seller: { sellerType: seller.sellerType, city: seller.city } });
   }
   const partsAdded = await seedCatalog(db, catalogSellers, options.parts ?? DEMO_CATALOG_SIZE, options.onProgress);
   return { admin: config.admin, accounts, created, partsAdded };
+}
+
+/** The accounts a newcomer can log in with, one per line, with role (and seller type and city). */
+export function describeDemoAccounts(report: Pick<SeedReport, 'admin' | 'accounts'>): string[] {
+  const lines = report.admin ? [`  admin   ${report.admin.email} / ${report.admin.password}`] : [];
+  for (const a of report.accounts) {
+    const seller = a.seller ? `  (${a.seller.sellerType}, ${a.seller.city})` : '';
+    lines.push(`  ${a.role.padEnd(7)} ${a.email} / ${a.password}${seller}`);
+  }
+  return lines;
 }
