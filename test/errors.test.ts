@@ -51,7 +51,13 @@ describe('problem details for every failure', () => {
   it('reports every invalid field with its path, not only the first', async () => {
     const res = await ctx.http().post('/api/v1/auth/register').send({ email: 'not-an-email', password: 'short', displayName: '', role: 'admin' });
     expectProblem(res, 400, 'validation-error');
-    expect([...new Set(fieldPaths(res))].sort()).toEqual(['/body/displayName', '/body/email', '/body/password', '/body/role']);
+    expect(fieldPaths(res).sort()).toEqual(['/body/displayName', '/body/email', '/body/password', '/body/role']);
+  });
+
+  it('reports one mistake once: an id that is not a UUID fails one rule, not two', async () => {
+    const res = await ctx.http().get('/api/v1/parts/not-an-id');
+    expectProblem(res, 400, 'validation-error');
+    expect(res.body.errors).toEqual([{ path: '/path/partId', message: expect.any(String) }]);
   });
 
   it('rejects unknown query parameters', async () => {

@@ -25,6 +25,9 @@ describe('demo data', () => {
     expect(directory.body.data.map((s: { city: string }) => s.city)).toEqual(expect.arrayContaining(['Casablanca', 'Rabat', 'Marrakech']));
     await login(ctx, DEMO_BUYERS[0]!.email, DEMO_PASSWORD);
     await login(ctx, ctx.config.admin!.email, ctx.config.admin!.password);
+    // The README's walkthrough compares this number: several sellers must offer it.
+    const compared = await ctx.http().get('/api/v1/parts/compare?partNumber=8109.33').expect(200);
+    expect(new Set(compared.body.offers.map((o: { seller: { id: string } }) => o.seller.id)).size).toBeGreaterThanOrEqual(3);
   });
 
   it('refuses to run in production', async () => {

@@ -43,13 +43,16 @@ const PATTERN_MESSAGE = /^must match pattern "(.*)"$/s;
  * pattern is explained in words where the contract gives them, rather than as a regular expression.
  */
 function fieldErrors(err: ValidatorError, patternMessages: ReadonlyMap<string, string>): FieldError[] {
-  return (err.errors ?? []).map((e) => {
+  const byPath = new Map<string, FieldError>();
+  for (const e of err.errors ?? []) {
+    // The validator says `params` where the contract (and the client) says `path`.
+    const path = (e.path ?? '').replace(/^\./, '/').replace(/\./g, '/').replace(/\[(\d+)\]/g, '/$1').replace(/^\/params\//, '/path/');
+    // One mistake, one error: an id that is no UUID fails both its format and its pattern.
+    if (byPath.has(path)) continue;
     const pattern = PATTERN_MESSAGE.exec(e.message ?? '')?.[1];
-    return {
-      path: (e.path ?? '').replace(/^\./, '/').replace(/\./g, '/').replace(/\[(\d+)\]/g, '/$1'),
-      message: (pattern !== undefined ? patternMessages.get(pattern) : undefined) ?? e.message ?? 'is invalid',
-    };
-  });
+    byPath.set(path, { path, message: (pattern !== undefined ? patternMessages.get(pattern) : undefined) ?? e.message ?? 'is invalid' });
+  }
+  return [...byPath.values()];
 }
 
 const PUBLIC_DETAILS: Partial<Record<ProblemKind, string>> = {
