@@ -1,14 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
-import express, { type Express, type Request } from 'express';
+import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { pinoHttp, type Options } from 'pino-http';
 import { v7 as uuidv7 } from 'uuid';
 import type { Config } from './config';
 import type { Db } from './db/knex';
 import { problemHandler } from './http/error-handler';
+import { requestLogging } from './http/request-log';
 import { contractRouter } from './http/router';
 import { loadSpec } from './http/spec';
 import { memoizeValidatorRouteMatching } from './http/validator-routes';
@@ -22,27 +22,6 @@ export interface AppDependencies {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/**
- * One line per request: method, path, status, duration, request id and user id. Headers only at
- * `debug` (the Authorization header is redacted by the logger either way).
- */
-function requestLogOptions(logger: Logger, genReqId: (req: IncomingMessage, res: ServerResponse) => string): Options {
-  const withHeaders = logger.isLevelEnabled('debug');
-  const line = (req: IncomingMessage, res: ServerResponse, outcome: string) => `${req.method} ${(req as Request).originalUrl ?? req.url} ${res.statusCode} ${outcome}`;
-  return {
-    logger,
-    genReqId,
-    serializers: {
-      req: (req: { id: string; method: string; url: string; headers: unknown }) => (withHeaders ? { id: req.id, method: req.method, url: req.url, headers: req.headers } : { id: req.id, method: req.method, url: req.url }),
-      res: (res: { statusCode: number; headers: unknown }) => (withHeaders ? { statusCode: res.statusCode, headers: res.headers } : { statusCode: res.statusCode }),
-    },
-    customProps: (req) => ((req as Request).auth ? { userId: (req as Request).auth?.userId } : {}),
-    customSuccessMessage: (req, res, ms) => line(req, res, `${Math.round(ms)}ms`),
-    // The duration is in `responseTime` on this line too; the failure itself is logged beside it.
-    customErrorMessage: (req, res) => line(req, res, 'failed'),
-  };
-}
 
 /** Builds the HTTP application; it does not listen, so tests drive it with supertest. */
 export function createApp({ config, db, logger = createLogger(config) }: AppDependencies): Express {
@@ -63,16 +42,7 @@ export function createApp({ config, db, logger = createLogger(config) }: AppDepe
     res.setHeader('X-Request-Id', id);
     return id;
   };
-  if (logger.isLevelEnabled('fatal')) {
-    app.use(pinoHttp(requestLogOptions(logger, requestId)));
-  } else {
-    // Logging is off: keep request ids and req.log, skip building a log record per request.
-    app.use((req, res, next) => {
-      req.id = requestId(req, res);
-      req.log = logger;
-      next();
-    });
-  }
+  app.use(requestLogging(app, logger, requestId));
   app.use(helmet());
   // No configured origin means no browser origin is ever allowed: then CORS has nothing to add.
   if (config.corsOrigins.length > 0) {

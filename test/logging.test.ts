@@ -27,9 +27,9 @@ describe('request logs', () => {
     await request(app).get('/api/v1/me').set(user.auth).set('X-Request-Id', 'log-test-1').expect(200);
     const line = lines.find((l) => l.msg === 'GET /api/v1/me 200 ' + String(l.responseTime) + 'ms');
     // One line: what an operator reads, without the headers (those come at debug).
-    expect(line).toMatchObject({ level: 30, req: { id: 'log-test-1', method: 'GET', url: '/api/v1/me' }, res: { statusCode: 200 }, userId: user.id });
+    expect(line).toMatchObject({ level: 30, reqId: 'log-test-1', req: { method: 'GET', url: '/api/v1/me' }, res: { statusCode: 200 }, userId: user.id });
     expect(line?.req).not.toHaveProperty('headers');
-    expect(lines.filter((l) => (l.req as { id?: string } | undefined)?.id === 'log-test-1')).toHaveLength(1);
+    expect(lines.filter((l) => l.reqId === 'log-test-1')).toHaveLength(1);
     expect(JSON.stringify(lines)).not.toContain(user.accessToken);
   });
 
@@ -37,7 +37,7 @@ describe('request logs', () => {
     const user = await registerUser(ctx);
     const { app, lines } = appWithCapturedLogs('debug');
     await request(app).get('/api/v1/me').set(user.auth).set('X-Request-Id', 'log-test-2').expect(200);
-    expect(lines.find((l) => (l.req as { id?: string } | undefined)?.id === 'log-test-2')).toMatchObject({ req: { headers: { authorization: '[redacted]' } } });
+    expect(lines.find((l) => l.reqId === 'log-test-2')).toMatchObject({ req: { headers: { authorization: '[redacted]' } } });
     expect(JSON.stringify(lines)).not.toContain(user.accessToken);
   });
 
@@ -51,7 +51,9 @@ describe('request logs', () => {
       await ctx.db.schema.renameTable('seller_profiles_moved', 'seller_profiles');
     }
     const failure = lines.find((l) => l.msg === 'request failed');
-    expect(failure).toMatchObject({ req: { id: 'log-test-500' } });
+    expect(failure).toMatchObject({ reqId: 'log-test-500' });
+    // The request's own line says it failed, under the same id.
+    expect(lines.find((l) => l.msg === 'GET /api/v1/sellers 500 ' + String(l.responseTime) + 'ms')).toMatchObject({ level: 50, reqId: 'log-test-500' });
     expect(JSON.stringify(failure)).toContain('seller_profiles');
   });
 });
