@@ -10,7 +10,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,7 @@ import { createDb } from '../db/knex';
 import { migrateLatest } from '../db/migrations';
 import { onMarket } from '../modules/parts/views';
 import { seedDemo } from '../seed/demo';
+import { writeBenchmarkSection } from './bench-report';
 import { flag } from './context';
 
 const root = path.resolve(__dirname, '../..');
@@ -92,13 +93,6 @@ function wrk(url: string): WrkResult {
   return { requestsPerSecond: Number(rps), p99: p99 ?? '?' };
 }
 
-function writeReport(section: string): void {
-  const file = path.join(root, 'docs/benchmarks.md');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const pattern = /<!-- bench:read:start -->[\s\S]*<!-- bench:read:end -->/;
-  writeFileSync(file, pattern.test(current) ? current.replace(pattern, section) : `${current.trimEnd()}\n\n${section}\n`);
-}
-
 async function main(): Promise<void> {
   requireWrk();
   const partId = await prepareCatalogue();
@@ -151,7 +145,7 @@ async function main(): Promise<void> {
       '',
       '<!-- bench:read:end -->',
     ];
-    writeReport(lines.join('\n'));
+    writeBenchmarkSection('read', lines.join('\n'));
     console.log('docs/benchmarks.md updated');
   } finally {
     api.kill('SIGTERM');

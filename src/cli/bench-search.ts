@@ -1,19 +1,17 @@
 /**
- * npm run bench:search [-- --parts 1000000] [--requests 200] [--seconds 10]
+ * npm run bench:search [-- --parts 1000000] [--requests 200]
  *
  * Search latency through HTTP on one instance, on SQLite (data/bench/) and, when
  * BENCH_DATABASE_URL is a postgres:// URL, on PostgreSQL: p50 and p95 of six searches over the
- * million-listing catalogue. Then GET /api/v1/parts/{partId} throughput against a bare Express 5
- * handler returning the same JSON from memory, measured side by side. Results go to
- * docs/benchmarks.md (the search section is replaced; other sections stay).
+ * million-listing catalogue. Results go to docs/benchmarks.md (the search section is replaced;
+ * other sections stay). Read throughput is `npm run bench:read` (wrk, from outside).
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import express from 'express';
+import type express from 'express';
 import { createApp } from '../app';
 import { loadConfig, type Config } from '../config';
 import { createDb, dialectOf, type Db } from '../db/knex';
@@ -21,18 +19,14 @@ import { migrateLatest } from '../db/migrations';
 import { createLogger } from '../logger';
 import { catalogPart } from '../seed/catalog';
 import { seedDemo } from '../seed/demo';
-import { onMarket, partWithSellerReader } from '../modules/parts/views';
+import { writeBenchmarkSection } from './bench-report';
 import { flag } from './context';
 
 const root = path.resolve(__dirname, '../..');
 const PARTS = Number(flag('parts') ?? 1_000_000);
 const REQUESTS = Number(flag('requests') ?? 200);
-const SECONDS = Number(flag('seconds') ?? 10);
-const WARM_UP_SECONDS = 3;
-const VARIED_LISTINGS = 10_000;
 const SKIP_SQLITE = process.argv.includes('--postgres-only');
 const TARGET_P95_MS = 50;
-const TARGET_RATIO = 0.5;
 
 interface Listening {
   base: string;
@@ -67,24 +61,6 @@ async function timeRequests(url: string): Promise<{ p50: number; p95: number; co
   return { p50: percentile(samples, 50), p95: percentile(samples, 95), count: (await get()).data.length };
 }
 
-/**
- * Requests per second from autocannon (src/cli/bench-load.ts), run as its own process so it does
- * not share our event loop (and asynchronously: the servers under test live in this process and
- * must keep answering), cycling through `paths`.
- */
-async function throughput(base: string, paths: string[], seconds = SECONDS): Promise<number> {
-  const tsx = path.join(root, 'node_modules/.bin/tsx');
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = execFile(tsx, [path.join(root, 'src/cli/bench-load.ts'), base, String(seconds)], { encoding: 'utf8' }, (err, stdout) =>
-      err ? reject(err) : resolve(stdout),
-    );
-    child.stdin?.end(paths.join('\n'));
-  });
-  const result = JSON.parse(out) as { requestsPerSecond: number; non2xx: number; errors: number };
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${base}${paths[0]}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result.requestsPerSecond;
-}
-
 async function pageCursor(base: string, pageNumber: number): Promise<string> {
   let cursor = '';
   for (let page = 1; page < pageNumber; page += 1) {
@@ -97,54 +73,9 @@ async function pageCursor(base: string, pageNumber: number): Promise<string> {
 interface DbResult {
   database: string;
   rows: { name: string; query: string; p50: number; p95: number; count: number }[];
-  ratio?: { app: number; readOnly: number; bare: number; ratio: number; varied: number; variedListings: number };
 }
 
-/**
- * GET /api/v1/parts/{partId} throughput of the API against a bare Express 5 handler returning the
- * same JSON from memory; and, as a reference between the two, Express with only the same one-row
- * read and nothing else (no contract, no validation, no security headers): what the database
- * read alone costs. Then the API again over 10,000 different listings, so that the figure does
- * not hang on one row being hot in every cache.
- */
-async function readThroughput(db: Db, apiBase: string): Promise<NonNullable<DbResult['ratio']>> {
-  const sample = ((await onMarket(db).select('parts.id').orderByRaw('random()').limit(VARIED_LISTINGS)) as { id: string }[]).map((r) => r.id);
-  const partPath = (id: string) => `/api/v1/parts/${id}`;
-  const one = [partPath(sample[0] as string)];
-  const body = (await (await fetch(apiBase + one[0])).json()) as unknown;
-  const bareApp = express();
-  bareApp.get('/api/v1/parts/:partId', (_req, res) => {
-    res.json(body);
-  });
-  const readPart = partWithSellerReader(db);
-  const readOnlyApp = express();
-  readOnlyApp.get('/api/v1/parts/:partId', async (req, res) => {
-    res.json((await readPart(req.params.partId))?.view);
-  });
-  const bare = await listen(bareApp);
-  const readOnly = await listen(readOnlyApp);
-  try {
-    const bases = [apiBase, readOnly.base, bare.base];
-    // A discarded warm-up round on each (JIT, caches), as the searches get; then alternate, so
-    // drift in machine load hits all alike, and keep the best round of each.
-    for (const base of bases) await throughput(base, one, WARM_UP_SECONDS);
-    const best = [0, 0, 0];
-    for (let round = 0; round < 2; round += 1) {
-      for (const [i, base] of bases.entries()) best[i] = Math.max(best[i] as number, await throughput(base, one));
-    }
-    const [app, readOnlyRps, bareRps] = best as [number, number, number];
-    const variedPaths = sample.map(partPath);
-    await throughput(apiBase, variedPaths, WARM_UP_SECONDS);
-    const varied = await throughput(apiBase, variedPaths);
-    console.log(`  GET /api/v1/parts/{id}: ${app.toFixed(0)} req/s, read only ${readOnlyRps.toFixed(0)}, bare Express ${bareRps.toFixed(0)} → ratio ${(app / bareRps).toFixed(2)}; ${varied.toFixed(0)} req/s over ${sample.length} listings`);
-    return { app, readOnly: readOnlyRps, bare: bareRps, ratio: app / bareRps, varied, variedListings: sample.length };
-  } finally {
-    await bare.close();
-    await readOnly.close();
-  }
-}
-
-async function benchDatabase(config: Config, withThroughput: boolean): Promise<DbResult> {
+async function benchDatabase(config: Config): Promise<DbResult> {
   const db: Db = createDb(config.database);
   try {
     await migrateLatest(db);
@@ -169,9 +100,7 @@ async function benchDatabase(config: Config, withThroughput: boolean): Promise<D
         rows.push({ name, query: decodeURIComponent(query).slice(0, 70), ...r });
         console.log(`  ${name.padEnd(32)} p50 ${r.p50.toFixed(1).padStart(7)} ms   p95 ${r.p95.toFixed(1).padStart(7)} ms`);
       }
-      const result: DbResult = { database: dialectOf(db), rows };
-      if (withThroughput) result.ratio = await readThroughput(db, server.base);
-      return result;
+      return { database: dialectOf(db), rows };
     } finally {
       await server.close();
     }
@@ -201,22 +130,8 @@ function markdown(results: DbResult[], notes: string[]): string {
     lines.push(`| ${name} | \`${results[0]?.rows[i]?.query.replace(/\|/g, '\\|')}\` | ${cells.join(' | ')} |`);
   });
   lines.push('');
-  for (const r of results) {
-    if (!r.ratio) continue;
-    lines.push(
-      `GET /api/v1/parts/{partId} on ${r.database}: ${r.ratio.app.toFixed(0)} req/s against ${r.ratio.bare.toFixed(0)} req/s for a bare Express 5 handler returning the same JSON from memory (autocannon, 20 connections, ${SECONDS} s, best of two alternating rounds each after a ${WARM_UP_SECONDS} s warm-up): **ratio ${r.ratio.ratio.toFixed(2)}** (target ≥ ${TARGET_RATIO}${r.ratio.ratio >= TARGET_RATIO ? '' : ' ✗'}). Reference: Express with only the same read, nothing else, ${r.ratio.readOnly.toFixed(0)} req/s (ratio ${(r.ratio.readOnly / r.ratio.bare).toFixed(2)}). The API over ${r.ratio.variedListings.toLocaleString('en-US')} different listings, in turn: ${r.ratio.varied.toFixed(0)} req/s.`,
-      '',
-    );
-  }
   lines.push(...notes.map((n) => `- ${n}`), '', '<!-- bench:search:end -->');
   return lines.join('\n');
-}
-
-function writeReport(section: string): void {
-  const file = path.join(root, 'docs/benchmarks.md');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nFigures measured by the `npm run bench:*` scripts; each script rewrites its own section.\n';
-  const pattern = /<!-- bench:search:start -->[\s\S]*<!-- bench:search:end -->/;
-  writeFileSync(file, pattern.test(current) ? current.replace(pattern, section) : `${current.trimEnd()}\n\n${section}\n`);
 }
 
 async function main(): Promise<void> {
@@ -229,11 +144,11 @@ async function main(): Promise<void> {
   mkdirSync(benchDir, { recursive: true });
   console.log('SQLite');
   if (SKIP_SQLITE) console.log('  skipped (--postgres-only)');
-  else results.push(await benchDatabase({ ...base, database: { client: 'sqlite', sqlitePath: path.join(benchDir, 'otomoto-bench.sqlite') } }, true));
+  else results.push(await benchDatabase({ ...base, database: { client: 'sqlite', sqlitePath: path.join(benchDir, 'otomoto-bench.sqlite') } }));
   const pgUrl = process.env.BENCH_DATABASE_URL;
   if (pgUrl && /^postgres(ql)?:\/\//.test(pgUrl)) {
     console.log('PostgreSQL');
-    results.push(await benchDatabase({ ...base, database: { client: 'postgresql', url: pgUrl } }, true));
+    results.push(await benchDatabase({ ...base, database: { client: 'postgresql', url: pgUrl } }));
     const pg = createDb({ client: 'postgresql', url: pgUrl });
     const settings = (await pg.raw("SELECT name, current_setting(name) AS value FROM pg_settings WHERE name IN ('shared_buffers', 'effective_cache_size', 'random_page_cost', 'server_version') ORDER BY name")) as { rows: { name: string; value: string }[] };
     await pg.destroy();
@@ -241,7 +156,7 @@ async function main(): Promise<void> {
   } else {
     notes.push('PostgreSQL not measured in this run: set BENCH_DATABASE_URL=postgres://… to include it.');
   }
-  writeReport(markdown(results, notes));
+  writeBenchmarkSection('search', markdown(results, notes));
   console.log('docs/benchmarks.md updated');
 }
 
