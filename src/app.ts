@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from 'cors';
 import express, { type Express } from 'express';
-import * as OpenApiValidator from 'express-openapi-validator';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 import type { Config } from './config';
 import type { Db } from './db/knex';
+import { contractValidation } from './http/contract-validation';
 import { problemHandler } from './http/error-handler';
 import { requestLogging } from './http/request-log';
 import { contractRouter } from './http/router';
@@ -56,16 +56,14 @@ export function createApp({ config, db, logger = createLogger(config) }: AppDepe
     parseBody: express.json({ limit: config.bodyLimitBytes }),
   });
   app.use(router.gate);
-  const validator = OpenApiValidator.middleware({
-    apiSpec: structuredClone(spec.document) as never,
-    validateRequests: { allErrors: true, allowUnknownQueryParameters: false },
-    validateResponses: config.validateResponses ? { allErrors: true } : false,
-    validateSecurity: false,
-    validateFormats: true,
-  });
-  // With security off, the validator still installs a step that only passes the request on (a
-  // promise and a middleware layer per request); if a release renames it, it simply stays.
-  app.use(validator.filter((step) => step.name !== 'securityMiddleware'));
+  app.use(
+    contractValidation({
+      apiSpec: structuredClone(spec.document) as never,
+      validateRequests: { allErrors: true, allowUnknownQueryParameters: false },
+      validateResponses: config.validateResponses ? { allErrors: true } : false,
+      validateFormats: true,
+    }),
+  );
   app.use(router.dispatch);
   app.use(problemHandler(spec.patternMessages));
   return app;

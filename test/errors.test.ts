@@ -54,6 +54,12 @@ describe('problem details for every failure', () => {
     expect(fieldPaths(res).sort()).toEqual(['/body/displayName', '/body/email', '/body/password', '/body/role']);
   });
 
+  it('answers a path parameter that is not valid percent-encoding with a 400', async () => {
+    const res = await ctx.http().get('/api/v1/parts/%E0%A4%A');
+    expectProblem(res, 400, 'validation-error');
+    expect(fieldPaths(res)).toEqual(['/path/partId']);
+  });
+
   it('reports one mistake once: an id that is not a UUID fails one rule, not two', async () => {
     const res = await ctx.http().get('/api/v1/parts/not-an-id');
     expectProblem(res, 400, 'validation-error');

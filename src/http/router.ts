@@ -18,6 +18,9 @@ type AnyHandler = (ctx: unknown) => Promise<RawReply> | RawReply;
 /** One operation of the contract, ready to serve. */
 export interface ResolvedOperation {
   operationId: OperationId;
+  /** The contract's path template (`/api/v1/parts/{partId}`) and method (upper case). */
+  template: string;
+  method: string;
   security: SecurityRule;
   /** The operation declares a request body: only then is one read. */
   takesBody: boolean;
@@ -29,6 +32,8 @@ export interface ResolvedOperation {
 declare module 'express-serve-static-core' {
   interface Request {
     operation?: ResolvedOperation;
+    /** The path parameters as they appear in the URL (still percent-encoded), by name. */
+    rawPathParams?: Record<string, string>;
   }
 }
 
@@ -78,12 +83,14 @@ function compilePaths(spec: LoadedSpec, handlers: HandlerMap): CompiledPath[] {
     if (!handler) throw new Error(`No handler for operation ${op.operationId}`);
     let path = byTemplate.get(op.path);
     if (!path) {
-      const pattern = new RegExp('^' + escapeRegExp(op.path).replace(/\\?\{[^}]+\}/g, '[^/]+') + '/?$');
+      const pattern = new RegExp('^' + escapeRegExp(op.path).replace(/\\?\{([^}\\]+)\\?\}/g, '(?<$1>[^/]+)') + '/?$');
       path = { template: op.path, pattern, byMethod: new Map(), allow: '' };
       byTemplate.set(op.path, path);
     }
     const resolved = {
       operationId: op.operationId as OperationId,
+      template: op.path,
+      method: op.method.toUpperCase(),
       security: securityRuleOf(op.operation, spec.document),
       takesBody: op.operation.requestBody !== undefined,
       integerQuery: integerQueryParameters(op.operation, spec.document),
@@ -116,8 +123,10 @@ export function contractRouter(spec: LoadedSpec, handlers: HandlerMap, options: 
   const { authenticate, parseBody } = options;
 
   function resolve(req: Request, res: Response): ResolvedOperation {
-    const path = compiled.find((c) => c.pattern.test(req.path));
+    let match: RegExpExecArray | null = null;
+    const path = compiled.find((c) => (match = c.pattern.exec(req.path)) !== null);
     if (!path) throw new Problem('not-found', `No route ${req.method} ${req.path}.`);
+    req.rawPathParams = (match as RegExpExecArray | null)?.groups ?? {};
     const operation = path.byMethod.get(req.method);
     if (!operation) {
       res.setHeader('Allow', path.allow);
