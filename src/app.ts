@@ -11,7 +11,6 @@ import { problemHandler } from './http/error-handler';
 import { requestLogging } from './http/request-log';
 import { contractRouter } from './http/router';
 import { loadSpec } from './http/spec';
-import { memoizeValidatorRouteMatching } from './http/validator-routes';
 import { createLogger } from './logger';
 import { createHandlers, createServices } from './modules';
 
@@ -26,7 +25,6 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Builds the HTTP application; it does not listen, so tests drive it with supertest. */
 export function createApp({ config, db, logger = createLogger(config) }: AppDependencies): Express {
   const spec = loadSpec();
-  memoizeValidatorRouteMatching();
   const services = createServices(db, config);
   const app = express();
 

@@ -108,22 +108,25 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
  */
 function trustProxy(raw: string, problems: string[]): Config['trustProxy'] {
   const value = raw.trim().toLowerCase();
-  if (value === 'false' || value === '0' || value === 'no') return false;
+  if (value === 'false' || value === 'no') return false;
   if (/^\d+$/.test(value)) {
     const hops = Number(value);
-    if (hops <= 10) return hops;
+    if (hops <= 10) return hops === 0 ? false : hops;
+  } else if (value !== 'true' && value !== 'yes') {
+    const entries = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    try {
+      if (entries.length > 0) {
+        proxyaddr.compile(entries);
+        return entries;
+      }
+    } catch {
+      // an address proxy-addr cannot read: reported below
+    }
   }
-  const entries = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  try {
-    if (value === 'true' || value === 'yes' || entries.length === 0 || /^\d+$/.test(value)) throw new Error('not an address');
-    proxyaddr.compile(entries);
-    return entries;
-  } catch {
-    problems.push(
-      `TRUST_PROXY must be false, a number of proxy hops (0 to 10), or a comma-separated list of proxy addresses or subnets (loopback, uniquelocal, 10.0.0.0/8…); got "${raw}". "true" is refused: it would trust an X-Forwarded-For sent by the client itself.`,
-    );
-    return false;
-  }
+  problems.push(
+    `TRUST_PROXY must be false, a number of proxy hops (0 to 10), or a comma-separated list of proxy addresses or subnets (loopback, uniquelocal, 10.0.0.0/8…); got "${raw}". "true" is refused: it would trust an X-Forwarded-For sent by the client itself.`,
+  );
+  return false;
 }
 
 /** Production must be given a strong secret; development keeps a random one under data/ so tokens survive restarts. */

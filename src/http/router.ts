@@ -18,9 +18,8 @@ type AnyHandler = (ctx: unknown) => Promise<RawReply> | RawReply;
 /** One operation of the contract, ready to serve. */
 export interface ResolvedOperation {
   operationId: OperationId;
-  /** The contract's path template (`/api/v1/parts/{partId}`) and method (upper case). */
+  /** The contract's path template, e.g. `/api/v1/parts/{partId}`. */
   template: string;
-  method: string;
   security: SecurityRule;
   /** The operation declares a request body: only then is one read. */
   takesBody: boolean;
@@ -90,7 +89,6 @@ function compilePaths(spec: LoadedSpec, handlers: HandlerMap): CompiledPath[] {
     const resolved = {
       operationId: op.operationId as OperationId,
       template: op.path,
-      method: op.method.toUpperCase(),
       security: securityRuleOf(op.operation, spec.document),
       takesBody: op.operation.requestBody !== undefined,
       integerQuery: integerQueryParameters(op.operation, spec.document),
