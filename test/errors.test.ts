@@ -101,11 +101,17 @@ describe('request ids and headers', () => {
     expect(res.headers['x-request-id']).not.toBe('bad id with spaces');
   });
 
-  it('sends security headers and no X-Powered-By', async () => {
+  it('sends the security headers of an API and no X-Powered-By', async () => {
     const res = await ctx.http().get('/health');
     expect(res.headers['x-powered-by']).toBeUndefined();
     expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['content-security-policy']).toBeDefined();
+    expect(res.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['strict-transport-security']).toMatch(/^max-age=\d+/);
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    // Headers for HTML pages have nothing to do on a JSON answer.
+    expect(res.headers['x-dns-prefetch-control']).toBeUndefined();
+    expect(res.headers['origin-agent-cluster']).toBeUndefined();
   });
 });
 

@@ -145,6 +145,8 @@ describe('editing a listing', () => {
 
   it('never shows a change that has not been committed', async () => {
     const part = await createPart(ctx, seller);
+    // Read once outside a transaction first, so that the read during it takes the other path.
+    await ctx.http().get(`/api/v1/parts/${part.id}`).expect(200);
     const trx = await ctx.db.transaction();
     try {
       await trx('parts').where({ id: part.id }).update({ title: 'Uncommitted title' });

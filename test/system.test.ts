@@ -46,6 +46,9 @@ describe('the contract and its documentation', () => {
     expect(res.text).not.toMatch(/<script[^>]+src=["']https?:/);
     expect(res.text).not.toMatch(/import[^;]+from\s*["']https?:/);
     expect(res.headers['content-security-policy']).toContain("script-src 'self' 'unsafe-inline'");
+    // A page keeps the headers browsers apply to pages.
+    expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
   });
 
   it('inlines a Redoc bundle that is valid JavaScript', async () => {

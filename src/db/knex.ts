@@ -95,6 +95,16 @@ export function sqliteConnectionOf(db: Db): SqliteConnection | undefined {
 }
 
 const STATEMENT_CACHE_SIZE = 500;
+const ownStatements = new WeakMap<SqliteConnection, (sql: string) => unknown>();
+
+/**
+ * A statement of the caller's own on the connection, outside the cache that knex's queries share:
+ * for statements whose mode the caller changes (better-sqlite3's `raw`), which a query of knex's
+ * with the same text must not find.
+ */
+export function prepareOwnStatement(conn: SqliteConnection, sql: string): unknown {
+  return (ownStatements.get(conn) ?? conn.prepare.bind(conn))(sql);
+}
 
 /**
  * knex prepares every query anew; compiling SQL costs more than running it on a hot row. The
@@ -103,6 +113,7 @@ const STATEMENT_CACHE_SIZE = 500;
  */
 function cacheStatements(conn: SqliteConnection): void {
   const prepare = conn.prepare.bind(conn);
+  ownStatements.set(conn, prepare);
   const cache = new Map<string, unknown>();
   conn.prepare = (sql: string) => {
     let statement = cache.get(sql);

@@ -14,6 +14,7 @@ declare module 'http' {
 type RequestId = (req: IncomingMessage, res: ServerResponse) => string;
 
 const REQUEST_LOG = Symbol('requestLog');
+const STARTED = Symbol('started');
 
 /**
  * One log line per request when it ends: method, path, status, duration, request id and user id
@@ -37,23 +38,30 @@ export function requestLogging(app: Express, logger: Logger, requestId: RequestI
     };
   }
   const withHeaders = logger.isLevelEnabled('debug');
+  // One listener shared by every response (it reads what it needs from the response), rather
+  // than a closure made per request.
+  function logLine(this: ServerResponse & { req: Request; [STARTED]?: number }): void {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the emitter passes the response as `this`
+    const res = this;
+    const { req } = res;
+    const responseTime = Math.round(performance.now() - (res[STARTED] as number));
+    const outcome = res.writableFinished ? `${responseTime}ms` : 'aborted';
+    const record = {
+      reqId: req.id,
+      req: withHeaders ? { method: req.method, url: req.originalUrl, headers: req.headers } : { method: req.method, url: req.originalUrl },
+      res: withHeaders ? { statusCode: res.statusCode, headers: res.getHeaders() } : { statusCode: res.statusCode },
+      responseTime,
+      userId: req.auth?.userId,
+    };
+    const message = `${req.method} ${req.originalUrl} ${res.statusCode} ${outcome}`;
+    if (res.statusCode >= 500) logger.error(record, message);
+    else logger.info(record, message);
+  }
   return (req, res, next) => {
-    const started = performance.now();
+    (res as { [STARTED]?: number })[STARTED] = performance.now();
     req.id = requestId(req, res);
-    res.once('close', () => {
-      const responseTime = Math.round(performance.now() - started);
-      const outcome = res.writableFinished ? `${responseTime}ms` : 'aborted';
-      const record = {
-        reqId: req.id,
-        req: withHeaders ? { method: req.method, url: req.originalUrl, headers: req.headers } : { method: req.method, url: req.originalUrl },
-        res: withHeaders ? { statusCode: res.statusCode, headers: res.getHeaders() } : { statusCode: res.statusCode },
-        responseTime,
-        userId: req.auth?.userId,
-      };
-      const message = `${req.method} ${req.originalUrl} ${res.statusCode} ${outcome}`;
-      if (res.statusCode >= 500) logger.error(record, message);
-      else logger.info(record, message);
-    });
+    // 'close' comes once per response, finished or aborted.
+    res.on('close', logLine);
     next();
   };
 }

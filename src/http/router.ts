@@ -120,11 +120,26 @@ export function contractRouter(spec: LoadedSpec, handlers: HandlerMap, options: 
   const compiled = compilePaths(spec, handlers);
   const { authenticate, parseBody } = options;
 
+  // Paths without parameters are found by their text; the others by their patterns, in order.
+  const literal = new Map(compiled.filter((c) => !c.template.includes('{')).map((c) => [c.template, c]));
+  const templated = compiled.filter((c) => c.template.includes('{'));
+
+  function find(requestPath: string): { path: CompiledPath; params: Record<string, string> } | undefined {
+    const exact = literal.get(requestPath.length > 1 && requestPath.endsWith('/') ? requestPath.slice(0, -1) : requestPath);
+    if (exact) return { path: exact, params: {} };
+    for (const path of templated) {
+      const match = path.pattern.exec(requestPath);
+      if (match) return { path, params: match.groups ?? {} };
+    }
+    return undefined;
+  }
+
   function resolve(req: Request, res: Response): ResolvedOperation {
-    let match: RegExpExecArray | null = null;
-    const path = compiled.find((c) => (match = c.pattern.exec(req.path)) !== null);
-    if (!path) throw new Problem('not-found', `No route ${req.method} ${req.path}.`);
-    req.rawPathParams = (match as RegExpExecArray | null)?.groups ?? {};
+    const requestPath = req.path;
+    const found = find(requestPath);
+    if (!found) throw new Problem('not-found', `No route ${req.method} ${requestPath}.`);
+    const { path } = found;
+    req.rawPathParams = found.params;
     const operation = path.byMethod.get(req.method);
     if (!operation) {
       res.setHeader('Allow', path.allow);
