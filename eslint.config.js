@@ -16,6 +16,21 @@ module.exports = tseslint.config(
     },
   },
   {
+    // One transaction, passed down: only src/db opens transactions (withTx), so that every write
+    // takes the same path (retries, afterCommit, locks in a fixed order).
+    files: ['src/**/*.ts'],
+    ignores: ['src/db/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='transaction']",
+          message: 'Open transactions with withTx (src/db/tx.ts), and pass its Tx down.',
+        },
+      ],
+    },
+  },
+  {
     files: ['src/cli/**/*.ts'],
     rules: { 'no-console': 'off' },
   },

@@ -4,7 +4,13 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import type { Config } from '../config';
 
-export type Db = Knex;
+declare const ROOT_HANDLE: unique symbol;
+
+/**
+ * The root handle of the database (its pool). Not a transaction: see `Tx` in tx.ts for what runs
+ * inside one, and `Queryable` for reads that are right in either.
+ */
+export type Db = Knex & { readonly [ROOT_HANDLE]: true };
 
 let pgTypesConfigured = false;
 
@@ -34,7 +40,7 @@ function ensureDirectoryOf(sqlitePath: string): void {
 export function createDb(database: Config['database']): Db {
   if (database.client === 'postgresql') {
     configurePgTypes();
-    return knexFactory({
+    return rootHandle(knexFactory({
       client: 'pg',
       connection: database.url,
       searchPath: database.schema ? [database.schema] : undefined,
@@ -45,7 +51,7 @@ export function createDb(database: Config['database']): Db {
           conn.query("SET TIME ZONE 'UTC'", (err) => done(err ?? null, conn));
         },
       },
-    });
+    }));
   }
   ensureDirectoryOf(database.sqlitePath);
   let current: SqliteConnection | undefined;
@@ -74,8 +80,11 @@ export function createDb(database: Config['database']): Db {
     },
   });
   sqliteConnections.set(db, () => (current?.open ? current : undefined));
-  return db;
+  return rootHandle(db);
 }
+
+/** The brand exists in types only: a knex instance made here is the root handle. */
+const rootHandle = (knex: Knex): Db => knex as Db;
 
 export interface SqliteConnection {
   readonly open: boolean;
@@ -84,7 +93,7 @@ export interface SqliteConnection {
   prepare(sql: string): unknown;
 }
 
-const sqliteConnections = new WeakMap<Db, () => SqliteConnection | undefined>();
+const sqliteConnections = new WeakMap<Knex, () => SqliteConnection | undefined>();
 
 /**
  * The one better-sqlite3 connection of a SQLite knex instance (its pool holds exactly one), once
@@ -128,20 +137,11 @@ function cacheStatements(conn: SqliteConnection): void {
   };
 }
 
-export function dialectOf(db: Db): 'sqlite' | 'postgresql' {
+export function dialectOf(db: Knex): 'sqlite' | 'postgresql' {
   return db.client.config.client === 'pg' ? 'postgresql' : 'sqlite';
 }
 
 /** Current time as stored everywhere: RFC 3339 UTC with milliseconds. */
 export function nowIso(): string {
   return new Date().toISOString();
-}
-
-/**
- * Holds the rows a query reads until the transaction ends, so that concurrent writers of the same
- * row wait for each other instead of one failing its version check. PostgreSQL locks the rows;
- * SQLite needs nothing (a write transaction holds the whole database) and knex would only warn.
- */
-export function forUpdate<Q extends { forUpdate(): Q }>(trx: Db, query: Q): Q {
-  return dialectOf(trx) === 'postgresql' ? query.forUpdate() : query;
 }

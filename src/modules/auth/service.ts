@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { Config } from '../../config';
 import { nowIso, type Db } from '../../db/knex';
+import { withTx, type Tx } from '../../db/tx';
 import { isUniqueViolation } from '../../db/errors';
 import type { AuthContext } from '../../http/auth';
 import { Problem } from '../../http/problems';
@@ -29,10 +30,10 @@ export function createAuthService(db: Db, config: Config) {
   // Verified against when the email is unknown, so both failures cost the same time.
   const decoyHash = hashPassword(randomBytes(16).toString('hex'), config.passwordScryptLogN);
 
-  async function issueTokens(trx: Db, user: User, familyId: string): Promise<TokenPair> {
+  async function issueTokens(tx: Tx, user: User, familyId: string): Promise<TokenPair> {
     const refreshToken = `${uuidv7()}.${randomBytes(32).toString('base64url')}`;
     const now = Date.now();
-    await RefreshToken.query(trx).insert({
+    await RefreshToken.query(tx).insert({
       id: uuidv7(),
       userId: user.id,
       familyId,
@@ -76,8 +77,8 @@ export function createAuthService(db: Db, config: Config) {
     }
   }
 
-  async function revokeFamily(trx: Db, familyId: string): Promise<void> {
-    await RefreshToken.query(trx).where({ family_id: familyId }).whereNull('revoked_at').patch({ revokedAt: nowIso() });
+  async function revokeFamily(tx: Tx, familyId: string): Promise<void> {
+    await RefreshToken.query(tx).where({ family_id: familyId }).whereNull('revoked_at').patch({ revokedAt: nowIso() });
   }
 
   return {
@@ -104,34 +105,34 @@ export function createAuthService(db: Db, config: Config) {
       const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash));
       if (!user || !ok || user.status !== 'active') throw invalidCredentials();
       await limits.clear(loginsPerAccount, [ip, email]);
-      return db.transaction((trx) => issueTokens(trx, user, uuidv7()));
+      return withTx(db, (tx) => issueTokens(tx, user, uuidv7()));
     },
 
     /** Single use: a second presentation of the same token is treated as theft and ends the family. */
     async refresh(refreshToken: string): Promise<TokenPair> {
-      const outcome = await db.transaction(async (trx) => {
-        const token = await RefreshToken.query(trx).findOne({ token_hash: sha256(refreshToken) });
+      const outcome = await withTx(db, async (tx) => {
+        const token = await RefreshToken.query(tx).findOne({ token_hash: sha256(refreshToken) });
         if (!token || token.revokedAt) return null;
         // Conditional update: of two concurrent refreshes with one token, exactly one wins.
-        const claimed = await RefreshToken.query(trx).where({ id: token.id }).whereNull('used_at').patch({ usedAt: nowIso() });
+        const claimed = await RefreshToken.query(tx).where({ id: token.id }).whereNull('used_at').patch({ usedAt: nowIso() });
         if (claimed === 0) {
-          await revokeFamily(trx, token.familyId);
+          await revokeFamily(tx, token.familyId);
           return 'reused' as const;
         }
         if (Date.parse(token.expiresAt) <= Date.now()) return null;
-        const user = await User.query(trx).findById(token.userId);
+        const user = await User.query(tx).findById(token.userId);
         // A token of an older generation outlived a password change or a suspension.
         if (!user || user.status !== 'active' || user.tokenGeneration !== token.generation) return null;
-        return issueTokens(trx, user, token.familyId);
+        return issueTokens(tx, user, token.familyId);
       });
       if (outcome === null || outcome === 'reused') throw invalidRefresh();
       return outcome;
     },
 
     async logout(refreshToken: string): Promise<void> {
-      await db.transaction(async (trx) => {
-        const token = await RefreshToken.query(trx).findOne({ token_hash: sha256(refreshToken) });
-        if (token) await revokeFamily(trx, token.familyId);
+      await withTx(db, async (tx) => {
+        const token = await RefreshToken.query(tx).findOne({ token_hash: sha256(refreshToken) });
+        if (token) await revokeFamily(tx, token.familyId);
       });
     },
 
@@ -148,9 +149,9 @@ export function createAuthService(db: Db, config: Config) {
      * Ends every session of the account, exactly: the generation bump kills every access and
      * refresh token issued before it, even one minted in the same millisecond by a concurrent refresh.
      */
-    async revokeAllSessions(trx: Db, userId: string): Promise<void> {
-      await User.query(trx).findById(userId).increment('token_generation', 1);
-      await RefreshToken.query(trx).where({ user_id: userId }).whereNull('revoked_at').patch({ revokedAt: nowIso() });
+    async revokeAllSessions(tx: Tx, userId: string): Promise<void> {
+      await User.query(tx).findById(userId).increment('token_generation', 1);
+      await RefreshToken.query(tx).where({ user_id: userId }).whereNull('revoked_at').patch({ revokedAt: nowIso() });
     },
 
     hashPassword: (password: string) => hashPassword(password, config.passwordScryptLogN),

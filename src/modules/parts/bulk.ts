@@ -1,4 +1,5 @@
 import { dialectOf, type Db } from '../../db/knex';
+import { withSqliteDriverTx, withTx } from '../../db/tx';
 import { newPartRow, type NewPart } from './writer';
 import { normalizePartNumber, searchDocument, vehicleKey } from './normalize';
 
@@ -76,41 +77,31 @@ async function insertPostgres(db: Db, parts: BulkPart[]): Promise<void> {
   }
 }
 
-interface SqliteConnection {
-  prepare(sql: string): { run(...params: unknown[]): unknown; get(...params: unknown[]): unknown };
-  transaction(fn: () => void): () => void;
-}
-
 /**
  * SQLite: prepared statements on the driver's connection, one transaction per batch. Building
  * multi-row SQL through knex costs more than SQLite spends writing, at a million rows.
  */
 async function insertSqlite(db: Db, parts: BulkPart[]): Promise<void> {
-  const conn = (await db.client.acquireConnection()) as SqliteConnection;
-  try {
+  await withSqliteDriverTx(db, (conn) => {
     const first = partRow(parts[0] as BulkPart, 0);
     const columns = Object.keys(first);
     const insertPart = conn.prepare(`INSERT INTO parts (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
     const insertNumber = conn.prepare('INSERT INTO part_numbers (part_id, position, number, normalized, kind) VALUES (?, ?, ?, ?, ?)');
     const insertFitment = conn.prepare('INSERT INTO part_fitments (part_id, position, make_key, model_key, make, model, year_from, year_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     const insertFts = conn.prepare('INSERT INTO parts_fts (rowid, title, body) VALUES (?, ?, ?)');
-    conn.transaction(() => {
-      let rowid = ((conn.prepare('SELECT MAX(search_rowid) AS max FROM parts').get() as { max: number | null }).max ?? 0) + 1;
-      for (const p of parts) {
-        const row = partRow(p, rowid);
-        insertPart.run(...columns.map((c) => sqliteValue(row[c])));
-        const doc = searchDocument({ title: p.input.title, description: p.input.description ?? '', brand: p.input.brand, partNumbers: p.input.partNumbers });
-        insertFts.run(rowid, doc.title, doc.body);
-        p.input.partNumbers.forEach((n, position) => insertNumber.run(p.id, position, n.number, normalizePartNumber(n.number), n.kind));
-        (p.input.fitment ?? []).forEach((f, position) =>
-          insertFitment.run(p.id, position, vehicleKey(f.make), vehicleKey(f.model), f.make, f.model, f.yearFrom, f.yearTo),
-        );
-        rowid += 1;
-      }
-    })();
-  } finally {
-    await db.client.releaseConnection(conn);
-  }
+    let rowid = ((conn.prepare('SELECT MAX(search_rowid) AS max FROM parts').get() as { max: number | null }).max ?? 0) + 1;
+    for (const p of parts) {
+      const row = partRow(p, rowid);
+      insertPart.run(...columns.map((c) => sqliteValue(row[c])));
+      const doc = searchDocument({ title: p.input.title, description: p.input.description ?? '', brand: p.input.brand, partNumbers: p.input.partNumbers });
+      insertFts.run(rowid, doc.title, doc.body);
+      p.input.partNumbers.forEach((n, position) => insertNumber.run(p.id, position, n.number, normalizePartNumber(n.number), n.kind));
+      (p.input.fitment ?? []).forEach((f, position) =>
+        insertFitment.run(p.id, position, vehicleKey(f.make), vehicleKey(f.model), f.make, f.model, f.yearFrom, f.yearTo),
+      );
+      rowid += 1;
+    }
+  });
 }
 
 const sqliteValue = (value: unknown): unknown => (typeof value === 'boolean' ? (value ? 1 : 0) : value);
@@ -137,9 +128,9 @@ export async function withSecondaryIndexesDeferred<T>(db: Db, load: () => Promis
   try {
     return await load();
   } finally {
-    await db.transaction(async (trx) => {
-      await trx.raw("SET LOCAL maintenance_work_mem = '512MB'");
-      for (const index of indexes) await trx.raw(index.indexdef);
+    await withTx(db, async (tx) => {
+      await tx.raw("SET LOCAL maintenance_work_mem = '512MB'");
+      for (const index of indexes) await tx.raw(index.indexdef);
     });
     // VACUUM sets the visibility map, without which PostgreSQL cannot answer from covering indexes alone.
     await db.raw(`VACUUM ANALYZE ${BULK_TABLES.join(', ')}`);

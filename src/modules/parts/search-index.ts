@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { dialectOf, type Db } from '../../db/knex';
+import type { Tx } from '../../db/tx';
 import { MAX_QUERY_TOKENS, searchDocument, searchTokens } from './normalize';
 
 type IndexedPart = Parameters<typeof searchDocument>[0] & { id: string };
@@ -11,9 +12,9 @@ type IndexedPart = Parameters<typeof searchDocument>[0] & { id: string };
  */
 export interface SearchIndex {
   /** Values to store with the row on insert (search_rowid or search_vector). */
-  columnsFor(trx: Db, part: IndexedPart): Promise<Record<string, unknown>>;
+  columnsFor(tx: Tx, part: IndexedPart): Promise<Record<string, unknown>>;
   /** Re-index an existing row after its text changed. */
-  update(trx: Db, part: IndexedPart): Promise<void>;
+  update(tx: Tx, part: IndexedPart): Promise<void>;
   /** SQL condition: the row matches every query word, in any indexed field (`wholeWords`: no prefix on the last). */
   matches(db: Db, query: string, wholeWords?: boolean): Knex.Raw | null;
 }
@@ -29,14 +30,14 @@ export function terms(query: string): { word: string; prefix: boolean }[] {
 }
 
 function postgresIndex(): SearchIndex {
-  const vector = (trx: Db, part: IndexedPart) => {
+  const vector = (tx: Tx, part: IndexedPart) => {
     const doc = searchDocument(part);
-    return trx.raw("setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B')", [doc.title, doc.body]);
+    return tx.raw("setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B')", [doc.title, doc.body]);
   };
   return {
-    columnsFor: async (trx, part) => ({ search_vector: vector(trx, part) }),
-    update: async (trx, part) => {
-      await trx('parts').where({ id: part.id }).update({ search_vector: vector(trx, part) });
+    columnsFor: async (tx, part) => ({ search_vector: vector(tx, part) }),
+    update: async (tx, part) => {
+      await tx('parts').where({ id: part.id }).update({ search_vector: vector(tx, part) });
     },
     matches: (db, query, wholeWords = false) => {
       const words = terms(query);
@@ -48,22 +49,22 @@ function postgresIndex(): SearchIndex {
 }
 
 function sqliteIndex(): SearchIndex {
-  const write = async (trx: Db, rowid: number, part: IndexedPart) => {
+  const write = async (tx: Tx, rowid: number, part: IndexedPart) => {
     const doc = searchDocument(part);
-    await trx.raw('INSERT INTO parts_fts(rowid, title, body) VALUES (?, ?, ?)', [rowid, doc.title, doc.body]);
+    await tx.raw('INSERT INTO parts_fts(rowid, title, body) VALUES (?, ?, ?)', [rowid, doc.title, doc.body]);
   };
   return {
-    columnsFor: async (trx, part) => {
+    columnsFor: async (tx, part) => {
       // SQLite has a single writer, so max + 1 inside the write transaction cannot collide.
-      const row = (await trx('parts').max({ max: 'search_rowid' }).first()) as { max: number | null } | undefined;
+      const row = (await tx('parts').max({ max: 'search_rowid' }).first()) as { max: number | null } | undefined;
       const rowid = (row?.max ?? 0) + 1;
-      await write(trx, rowid, part);
+      await write(tx, rowid, part);
       return { search_rowid: rowid };
     },
-    update: async (trx, part) => {
-      const row = (await trx('parts').select('search_rowid').where({ id: part.id }).first()) as { search_rowid: number };
-      await trx.raw('DELETE FROM parts_fts WHERE rowid = ?', [row.search_rowid]);
-      await write(trx, row.search_rowid, part);
+    update: async (tx, part) => {
+      const row = (await tx('parts').select('search_rowid').where({ id: part.id }).first()) as { search_rowid: number };
+      await tx.raw('DELETE FROM parts_fts WHERE rowid = ?', [row.search_rowid]);
+      await write(tx, row.search_rowid, part);
     },
     matches: (db, query, wholeWords = false) => {
       const words = terms(query);

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { dialectOf, type Db } from '../../db/knex';
+import { withTx } from '../../db/tx';
 import type { components, operations } from '../../generated/api';
 import { cursorField, decodeCursor, DEFAULT_LIMIT, encodeCursor, type CursorShape } from '../../http/pagination';
 import { cityKey } from '../sellers/seller-profile.model';
@@ -175,17 +176,17 @@ async function isBroadTextSearchOnPostgres(db: Db, index: SearchIndex, q: Search
 /** The same page as the relevance or newest ordering gives, read tier by tier in primary-key order. */
 async function walkNewestFirstByTier(db: Db, base: Knex.QueryBuilder, q: SearchQuery, sort: Sort, after: Record<string, string | number> | null, want: number): Promise<Record<string, unknown>[]> {
   const title = sort === 'relevance' ? titleMatchesAll(db, q.q as string) : null;
-  return db.transaction(async (trx) => {
+  return withTx(db, async (tx) => {
     // The walk stops after a page of hits; the planner, which expects few, would otherwise pay for
     // a bitmap of all of them, or JIT compilation and parallel workers for a query that takes a few ms.
-    await trx.raw('SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0');
+    await tx.raw('SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0');
     const rows: Record<string, unknown>[] = [];
     for (const tier of title ? [1, 0] : [null]) {
       if (rows.length >= want) break;
       if (tier !== null && after && tier > Number(after.s)) continue;
-      const query = base.clone().transacting(trx).select('parts.id');
+      const query = base.clone().transacting(tx).select('parts.id');
       if (title && tier !== null) {
-        query.select(trx.raw('? AS relevance', [tier]));
+        query.select(tx.raw('? AS relevance', [tier]));
         if (tier === 1) query.whereRaw('?', [title]);
         else query.whereRaw('NOT (?)', [title]);
       }

@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Config } from '../../config';
-import { forUpdate, nowIso, type Db } from '../../db/knex';
+import { nowIso, type Db } from '../../db/knex';
+import { forUpdate, withTx, type Tx } from '../../db/tx';
 import type { components } from '../../generated/api';
 import type { AuthContext } from '../../http/auth';
 import type { Page } from '../../http/pagination';
@@ -30,8 +31,8 @@ export function createPartService(db: Db, config: Config) {
   const index = createSearchIndex(db);
   const readPartWithSeller = partWithSellerReader(db);
 
-  async function view(trx: Db, part: Part): Promise<PartView> {
-    const sellers = await sellerViews(trx, [part.sellerId]);
+  async function view(tx: Tx, part: Part): Promise<PartView> {
+    const sellers = await sellerViews(tx, [part.sellerId]);
     return part.toView(sellers.get(part.sellerId) as PartView['seller']);
   }
 
@@ -40,10 +41,10 @@ export function createPartService(db: Db, config: Config) {
    * someone else's, 403 `seller-not-verified` unless the seller is verified (a pending, rejected or
    * suspended seller may not edit, publish, withdraw or restock either).
    */
-  async function ownPart(trx: Db, auth: AuthContext, partId: string): Promise<Part> {
-    const part = await forUpdate(trx, Part.read(trx).findById(partId));
+  async function ownPart(tx: Tx, auth: AuthContext, partId: string): Promise<Part> {
+    const part = await forUpdate(tx, Part.read(tx).findById(partId));
     if (!part) throw notFound('part');
-    const seller = await SellerProfile.query(trx).findById(part.sellerId);
+    const seller = await SellerProfile.query(tx).findById(part.sellerId);
     if (seller?.userId !== auth.userId) {
       if (part.status !== 'active') throw notFound('part');
       throw new Problem('forbidden', 'Only the seller of this listing may change it.');
@@ -77,28 +78,28 @@ export function createPartService(db: Db, config: Config) {
     };
   }
 
-  async function saveVersioned(trx: Db, part: Part, changes: Record<string, unknown>): Promise<Part> {
-    const updated = await trx('parts')
+  async function saveVersioned(tx: Tx, part: Part, changes: Record<string, unknown>): Promise<Part> {
+    const updated = await tx('parts')
       .where({ id: part.id, version: part.version })
       .update({ ...changes, version: part.version + 1, updated_at: nowIso() });
     if (updated === 0) throw new Problem('precondition-failed', 'The listing changed meanwhile; reload it and retry.');
-    return Part.read(trx).findById(part.id).throwIfNotFound();
+    return Part.read(tx).findById(part.id).throwIfNotFound();
   }
 
   return {
     async create(auth: AuthContext, input: PartInput): Promise<{ view: PartView; etag: string }> {
       assertPartRules(input, config.currency);
-      return db.transaction(async (trx) => {
-        const seller = await SellerProfile.query(trx).findOne({ user_id: auth.userId });
+      return withTx(db, async (tx) => {
+        const seller = await SellerProfile.query(tx).findOne({ user_id: auth.userId });
         if (!seller) throw sellerNotVerified(null);
         if (seller.status !== 'verified') throw sellerNotVerified(seller.status);
         const id = uuidv7();
         const now = nowIso();
-        const searchColumns = await index.columnsFor(trx, indexed(id, input));
-        await trx('parts').insert({ ...newPartRow({ id, sellerId: seller.id, sellerType: seller.sellerType, createdAt: now, input }), ...searchColumns });
-        await writeChildRows(trx, id, input, false);
-        const part = await Part.read(trx).findById(id).throwIfNotFound();
-        return { view: await view(trx, part), etag: part.etag };
+        const searchColumns = await index.columnsFor(tx, indexed(id, input));
+        await tx('parts').insert({ ...newPartRow({ id, sellerId: seller.id, sellerType: seller.sellerType, createdAt: now, input }), ...searchColumns });
+        await writeChildRows(tx, id, input, false);
+        const part = await Part.read(tx).findById(id).throwIfNotFound();
+        return { view: await view(tx, part), etag: part.etag };
       });
     },
 
@@ -110,46 +111,46 @@ export function createPartService(db: Db, config: Config) {
     },
 
     async update(auth: AuthContext, partId: string, patch: PartPatch, ifMatch: string | undefined): Promise<{ view: PartView; etag: string }> {
-      return db.transaction(async (trx) => {
-        const part = await ownPart(trx, auth, partId);
+      return withTx(db, async (tx) => {
+        const part = await ownPart(tx, auth, partId);
         assertIfMatch(ifMatch, part.etag);
         if (part.status === 'withdrawn') throw new Problem('invalid-state-transition', 'A withdrawn listing cannot be edited.');
-        const current = asInput(await view(trx, part));
+        const current = asInput(await view(tx, part));
         const merged: PartInput = { ...current };
         for (const [key, value] of Object.entries(patch)) {
           (merged as unknown as Record<string, unknown>)[key] = value === null ? undefined : value;
         }
         if (patch.condition && patch.condition !== 'used' && patch.grade === undefined) merged.grade = undefined;
         assertPartRules(merged, config.currency);
-        const saved = await saveVersioned(trx, part, { ...contentColumns(merged), status: patch.status ?? part.status });
-        await writeChildRows(trx, part.id, merged, true);
-        await index.update(trx, indexed(part.id, merged));
-        return { view: await view(trx, saved), etag: saved.etag };
+        const saved = await saveVersioned(tx, part, { ...contentColumns(merged), status: patch.status ?? part.status });
+        await writeChildRows(tx, part.id, merged, true);
+        await index.update(tx, indexed(part.id, merged));
+        return { view: await view(tx, saved), etag: saved.etag };
       });
     },
 
     async withdraw(auth: AuthContext, partId: string, ifMatch: string | undefined): Promise<{ view: PartView; etag: string }> {
-      return db.transaction(async (trx) => {
-        const part = await ownPart(trx, auth, partId);
+      return withTx(db, async (tx) => {
+        const part = await ownPart(tx, auth, partId);
         assertIfMatch(ifMatch, part.etag);
         if (part.status === 'withdrawn') throw new Problem('invalid-state-transition', 'The listing is already withdrawn.');
-        const saved = await saveVersioned(trx, part, { status: 'withdrawn' });
-        return { view: await view(trx, saved), etag: saved.etag };
+        const saved = await saveVersioned(tx, part, { status: 'withdrawn' });
+        return { view: await view(tx, saved), etag: saved.etag };
       });
     },
 
     /** Under a row lock: concurrent adjustments add up and can never take stock below zero. */
     async adjustStock(auth: AuthContext, partId: string, adjustment: StockAdjustment): Promise<{ view: PartView; etag: string }> {
-      return db.transaction(async (trx) => {
-        const part = await ownPart(trx, auth, partId);
+      return withTx(db, async (tx) => {
+        const part = await ownPart(tx, auth, partId);
         if (part.status === 'withdrawn') throw new Problem('invalid-state-transition', 'A withdrawn listing has no stock to manage.');
         const quantity = 'quantity' in adjustment ? adjustment.quantity : part.quantity + adjustment.delta;
         if (quantity < 0) throw new Problem('insufficient-stock', `Only ${part.quantity} in stock; cannot remove ${part.quantity - quantity}.`);
         if (quantity > 1_000_000) throw validationProblem('/body/delta', 'would take the stock above 1000000');
         const delta = quantity - part.quantity;
-        await trx('parts').where({ id: part.id }).update({ quantity, version: part.version + 1, updated_at: nowIso() });
-        const saved = await Part.read(trx).findById(part.id).throwIfNotFound();
-        await trx('part_stock_movements').insert({
+        await tx('parts').where({ id: part.id }).update({ quantity, version: part.version + 1, updated_at: nowIso() });
+        const saved = await Part.read(tx).findById(part.id).throwIfNotFound();
+        await tx('part_stock_movements').insert({
           id: uuidv7(),
           part_id: part.id,
           delta,
@@ -158,7 +159,7 @@ export function createPartService(db: Db, config: Config) {
           actor_id: auth.userId,
           created_at: nowIso(),
         });
-        return { view: await view(trx, saved), etag: saved.etag };
+        return { view: await view(tx, saved), etag: saved.etag };
       });
     },
 

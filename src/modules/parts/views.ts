@@ -1,12 +1,13 @@
 import type { QueryBuilder } from 'objection';
 import { directReadById } from '../../db/direct-read';
 import type { Db } from '../../db/knex';
+import type { Queryable } from '../../db/tx';
 import { pageNewestFirst, type PageRequest } from '../../db/paging';
 import type { Page } from '../../http/pagination';
 import { Part, PART_READ_COLUMNS, partEtag, partView, type PartColumns, type PartSellerView, type PartView } from './part.model';
 
 /** The seller summary shown on each listing, loaded once for a page of listings. */
-export async function sellerViews(db: Db, sellerIds: string[]): Promise<Map<string, PartSellerView>> {
+export async function sellerViews(db: Queryable, sellerIds: string[]): Promise<Map<string, PartSellerView>> {
   const ids = [...new Set(sellerIds)];
   const rows = ids.length
     ? ((await db('seller_profiles').whereIn('id', ids).select('id', 'legal_name', 'seller_type', 'city')) as {
@@ -20,20 +21,20 @@ export async function sellerViews(db: Db, sellerIds: string[]): Promise<Map<stri
 }
 
 /** Listings buyers can see: active, of a verified seller whose account is active. */
-export const onMarket = (db: Db) => db('parts').where('parts.status', 'active').where('parts.seller_listed', true);
+export const onMarket = (db: Queryable) => db('parts').where('parts.status', 'active').where('parts.seller_listed', true);
 
 /** Full listings for ids found by an index-only query, in the order of `ids`. */
-export async function readPartViewsInOrder(db: Db, ids: string[]): Promise<PartView[]> {
+export async function readPartViewsInOrder(db: Queryable, ids: string[]): Promise<PartView[]> {
   const byId = new Map((await Part.read(db).whereIn('parts.id', ids)).map((p) => [p.id, p]));
   return toPartViews(db, ids.map((id) => byId.get(id)).filter((p): p is Part => p !== undefined));
 }
 
-export async function toPartViews(db: Db, parts: Part[]): Promise<PartView[]> {
+export async function toPartViews(db: Queryable, parts: Part[]): Promise<PartView[]> {
   const sellers = await sellerViews(db, parts.map((p) => p.sellerId));
   return parts.map((p) => p.toView(sellers.get(p.sellerId) as PartSellerView));
 }
 
-export async function pagePartsNewestFirst(db: Db, query: QueryBuilder<Part, Part[]>, request: PageRequest): Promise<Page<PartView>> {
+export async function pagePartsNewestFirst(db: Queryable, query: QueryBuilder<Part, Part[]>, request: PageRequest): Promise<Page<PartView>> {
   const page = await pageNewestFirst(query, request, (p) => p, 'parts.id');
   return { data: await toPartViews(db, page.data), nextCursor: page.nextCursor };
 }

@@ -1,4 +1,4 @@
-import type { Db } from '../../db/knex';
+import type { Tx } from '../../db/tx';
 import { cityKey } from '../sellers/seller-profile.model';
 import { normalizePartNumber, searchTokens, vehicleKey } from './normalize';
 import type { PartInput } from './rules';
@@ -55,10 +55,10 @@ export function contentColumns(input: PartInput): Record<string, unknown> {
 }
 
 /** The rows search uses to match numbers and vehicles; replaced wholesale when the listing changes. */
-export async function writeChildRows(trx: Db, partId: string, input: PartInput, replace: boolean): Promise<void> {
+export async function writeChildRows(tx: Tx, partId: string, input: PartInput, replace: boolean): Promise<void> {
   if (replace) {
-    await trx('part_numbers').where({ part_id: partId }).delete();
-    await trx('part_fitments').where({ part_id: partId }).delete();
+    await tx('part_numbers').where({ part_id: partId }).delete();
+    await tx('part_fitments').where({ part_id: partId }).delete();
   }
   const numbers = input.partNumbers.map((p, position) => ({
     part_id: partId,
@@ -67,7 +67,7 @@ export async function writeChildRows(trx: Db, partId: string, input: PartInput, 
     normalized: normalizePartNumber(p.number),
     kind: p.kind,
   }));
-  if (numbers.length) await trx('part_numbers').insert(numbers);
+  if (numbers.length) await tx('part_numbers').insert(numbers);
   const fitments = (input.fitment ?? []).map((f, position) => ({
     part_id: partId,
     position,
@@ -78,5 +78,5 @@ export async function writeChildRows(trx: Db, partId: string, input: PartInput, 
     year_from: f.yearFrom,
     year_to: f.yearTo,
   }));
-  if (fitments.length) await trx('part_fitments').insert(fitments);
+  if (fitments.length) await tx('part_fitments').insert(fitments);
 }

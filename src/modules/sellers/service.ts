@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Config } from '../../config';
-import { forUpdate, nowIso, type Db } from '../../db/knex';
+import { nowIso, type Db } from '../../db/knex';
+import { forUpdate, withTx, type Queryable, type Tx } from '../../db/tx';
 import { isUniqueViolation } from '../../db/errors';
 import { pageNewestFirst, type PageRequest } from '../../db/paging';
 import type { components } from '../../generated/api';
@@ -47,8 +48,8 @@ export function createSellerService(db: Db, config: Config) {
     }
   }
 
-  async function lastChanges(sellerIds: string[], trx: Db = db): Promise<Map<string, SellerProfileView['lastStatusChange']>> {
-    const events = sellerIds.length ? await SellerStatusEvent.query(trx).whereIn('seller_id', sellerIds).orderBy('id', 'desc') : [];
+  async function lastChanges(q: Queryable, sellerIds: string[]): Promise<Map<string, SellerProfileView['lastStatusChange']>> {
+    const events = sellerIds.length ? await SellerStatusEvent.query(q).whereIn('seller_id', sellerIds).orderBy('id', 'desc') : [];
     const latest = new Map<string, SellerProfileView['lastStatusChange']>();
     for (const e of events) {
       if (!latest.has(e.sellerId) && e.actorId) {
@@ -58,12 +59,12 @@ export function createSellerService(db: Db, config: Config) {
     return latest;
   }
 
-  async function toView(profile: SellerProfile, trx: Db = db): Promise<SellerProfileView> {
-    return profile.toView((await lastChanges([profile.id], trx)).get(profile.id) ?? null);
+  async function toView(q: Queryable, profile: SellerProfile): Promise<SellerProfileView> {
+    return profile.toView((await lastChanges(q, [profile.id])).get(profile.id) ?? null);
   }
 
-  async function recordStatus(trx: Db, profile: SellerProfile, to: SellerStatus, reason: string, actorId: string): Promise<void> {
-    await SellerStatusEvent.query(trx).insert({
+  async function recordStatus(tx: Tx, profile: SellerProfile, to: SellerStatus, reason: string, actorId: string): Promise<void> {
+    await SellerStatusEvent.query(tx).insert({
       id: uuidv7(),
       sellerId: profile.id,
       fromStatus: profile.status,
@@ -75,11 +76,11 @@ export function createSellerService(db: Db, config: Config) {
   }
 
   /** Applies an owner's edit with optimistic locking; identity changes re-open the review. */
-  async function saveOwnerEdit(trx: Db, current: SellerProfile, next: ProfileInput): Promise<SellerProfile> {
+  async function saveOwnerEdit(tx: Tx, current: SellerProfile, next: ProfileInput): Promise<SellerProfile> {
     const identityChanged = IDENTITY_FIELDS.some((f) => (next[f] ?? null) !== (current[f] ?? null));
     const reopen = identityChanged && (current.status === 'verified' || current.status === 'rejected');
-    if (reopen) await recordStatus(trx, current, 'pending', 'Identity details changed; the profile needs a new review.', current.userId);
-    const updated = await SellerProfile.query(trx)
+    if (reopen) await recordStatus(tx, current, 'pending', 'Identity details changed; the profile needs a new review.', current.userId);
+    const updated = await SellerProfile.query(tx)
       .where({ id: current.id, version: current.version })
       .patch({
         ...columnsOf(next),
@@ -88,8 +89,8 @@ export function createSellerService(db: Db, config: Config) {
         updatedAt: nowIso(),
       });
     if (updated === 0) throw new Problem('precondition-failed', 'The profile changed meanwhile; reload it and retry.');
-    await refreshSellerListing(trx, current.id);
-    return SellerProfile.query(trx).findById(current.id).throwIfNotFound();
+    await refreshSellerListing(tx, current.id);
+    return SellerProfile.query(tx).findById(current.id).throwIfNotFound();
   }
 
   const columnsOf = (p: ProfileInput) => ({
@@ -104,22 +105,22 @@ export function createSellerService(db: Db, config: Config) {
     shippingFeeCurrency: p.shippingFee.currency,
   });
 
-  const findMine = (trx: Db, userId: string) => SellerProfile.query(trx).findOne({ user_id: userId });
+  const findMine = (q: Queryable, userId: string) => SellerProfile.query(q).findOne({ user_id: userId });
   /** The same, locked until the transaction ends: concurrent edits wait for each other. */
-  const findMineForUpdate = (trx: Db, userId: string) => forUpdate(trx, SellerProfile.query(trx).findOne({ user_id: userId }));
+  const findMineForUpdate = (tx: Tx, userId: string) => forUpdate(tx, SellerProfile.query(tx).findOne({ user_id: userId }));
 
   /** One attempt of PUT: create the profile, or replace it under its lock. */
   function putOnce(userId: string, input: ProfileInput, ifMatch: string | undefined): Promise<{ view: SellerProfileView; etag: string; created: boolean }> {
-    return db.transaction(async (trx) => {
-      const current = await findMineForUpdate(trx, userId);
+    return withTx(db, async (tx) => {
+      const current = await findMineForUpdate(tx, userId);
       if (current) {
         assertIfMatch(ifMatch, current.etag);
-        const saved = await saveOwnerEdit(trx, current, input);
-        return { view: await toView(saved, trx), etag: saved.etag, created: false };
+        const saved = await saveOwnerEdit(tx, current, input);
+        return { view: await toView(tx, saved), etag: saved.etag, created: false };
       }
       if (ifMatch !== undefined && ifMatch !== '*') assertIfMatch(ifMatch, '"0"');
       const now = nowIso();
-      const created = await SellerProfile.query(trx).insertAndFetch({
+      const created = await SellerProfile.query(tx).insertAndFetch({
         id: uuidv7(),
         userId,
         ...columnsOf(input),
@@ -129,7 +130,7 @@ export function createSellerService(db: Db, config: Config) {
         createdAt: now,
         updatedAt: now,
       });
-      return { view: await toView(created, trx), etag: created.etag, created: true };
+      return { view: await toView(tx, created), etag: created.etag, created: true };
     });
   }
 
@@ -137,7 +138,7 @@ export function createSellerService(db: Db, config: Config) {
     async getMine(userId: string): Promise<{ view: SellerProfileView; etag: string }> {
       const profile = await findMine(db, userId);
       if (!profile) throw new Problem('not-found', 'You have no seller profile yet; create it with PUT.');
-      return { view: await toView(profile), etag: profile.etag };
+      return { view: await toView(db, profile), etag: profile.etag };
     },
 
     async putMine(userId: string, input: ProfileInput, ifMatch: string | undefined): Promise<{ view: SellerProfileView; etag: string; created: boolean }> {
@@ -153,8 +154,8 @@ export function createSellerService(db: Db, config: Config) {
 
 
     async patchMine(userId: string, patch: ProfilePatch, ifMatch: string | undefined): Promise<{ view: SellerProfileView; etag: string }> {
-      return db.transaction(async (trx) => {
-        const current = await findMineForUpdate(trx, userId);
+      return withTx(db, async (tx) => {
+        const current = await findMineForUpdate(tx, userId);
         if (!current) throw new Problem('not-found', 'You have no seller profile yet; create it with PUT.');
         assertIfMatch(ifMatch, current.etag);
         const merged: ProfileInput = {
@@ -167,8 +168,8 @@ export function createSellerService(db: Db, config: Config) {
           shippingFee: patch.shippingFee ?? { amount: current.shippingFeeAmount, currency: current.shippingFeeCurrency },
         };
         validate(merged);
-        const saved = await saveOwnerEdit(trx, current, merged);
-        return { view: await toView(saved, trx), etag: saved.etag };
+        const saved = await saveOwnerEdit(tx, current, merged);
+        return { view: await toView(tx, saved), etag: saved.etag };
       });
     },
 
@@ -197,29 +198,29 @@ export function createSellerService(db: Db, config: Config) {
       const query = SellerProfile.query(db);
       if (filter.status) query.where('status', filter.status);
       const page = await pageNewestFirst(query, filter, (p) => p);
-      const changes = await lastChanges(page.data.map((p) => p.id));
+      const changes = await lastChanges(db, page.data.map((p) => p.id));
       return { data: page.data.map((p) => p.toView(changes.get(p.id) ?? null)), nextCursor: page.nextCursor };
     },
 
     async review(action: ReviewAction, actorId: string, sellerId: string, reason: string): Promise<SellerProfileView> {
       const { from, to } = TRANSITIONS[action];
-      return db.transaction(async (trx) => {
-        const profile = await forUpdate(trx, SellerProfile.query(trx).findById(sellerId));
+      return withTx(db, async (tx) => {
+        const profile = await forUpdate(tx, SellerProfile.query(tx).findById(sellerId));
         if (!profile) throw notFound('seller');
         if (!from.includes(profile.status)) {
           throw new Problem('invalid-state-transition', `A seller in status ${profile.status} cannot be moved to ${to}.`);
         }
-        await recordStatus(trx, profile, to, reason, actorId);
+        await recordStatus(tx, profile, to, reason, actorId);
         const now = nowIso();
-        const updated = await SellerProfile.query(trx).where({ id: profile.id, version: profile.version }).patch({
+        const updated = await SellerProfile.query(tx).where({ id: profile.id, version: profile.version }).patch({
           status: to,
           verifiedAt: to === 'verified' ? now : profile.verifiedAt,
           version: profile.version + 1,
           updatedAt: now,
         });
         if (updated === 0) throw new Problem('precondition-failed', 'The profile changed meanwhile; reload it and retry.');
-        await refreshSellerListing(trx, profile.id);
-        return toView(await SellerProfile.query(trx).findById(profile.id).throwIfNotFound(), trx);
+        await refreshSellerListing(tx, profile.id);
+        return toView(tx, await SellerProfile.query(tx).findById(profile.id).throwIfNotFound());
       });
     },
 

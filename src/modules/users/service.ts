@@ -1,4 +1,5 @@
 import { nowIso, type Db } from '../../db/knex';
+import { withTx, type Queryable } from '../../db/tx';
 import { pageNewestFirst, type PageRequest } from '../../db/paging';
 import type { Config } from '../../config';
 import { notFound, Problem } from '../../http/problems';
@@ -15,27 +16,27 @@ export interface UserFilter extends PageRequest {
 }
 
 export function createUserService(db: Db, _config: Config, auth: AuthService) {
-  async function findOrThrow(userId: string, trx: Db = db): Promise<User> {
-    const user = await User.query(trx).findById(userId);
+  async function findOrThrow(q: Queryable, userId: string): Promise<User> {
+    const user = await User.query(q).findById(userId);
     if (!user) throw notFound('user');
     return user;
   }
 
   async function setStatus(actorId: string, userId: string, status: UserStatus, reason: string): Promise<UserView> {
     if (actorId === userId) throw new Problem('invalid-state-transition', 'Administrators cannot change their own status.');
-    return db.transaction(async (trx) => {
-      const user = await findOrThrow(userId, trx);
+    return withTx(db, async (tx) => {
+      const user = await findOrThrow(tx, userId);
       if (user.status === status) throw new Problem('invalid-state-transition', `The account is already ${status}.`);
-      if (status === 'suspended') await auth.revokeAllSessions(trx, user.id);
-      const updated = await User.query(trx).patchAndFetchById(user.id, { status, statusReason: reason, updatedAt: nowIso() });
-      await refreshUserListing(trx, user.id);
+      if (status === 'suspended') await auth.revokeAllSessions(tx, user.id);
+      const updated = await User.query(tx).patchAndFetchById(user.id, { status, statusReason: reason, updatedAt: nowIso() });
+      await refreshUserListing(tx, user.id);
       return updated.toView();
     });
   }
 
   return {
     async getMe(userId: string): Promise<UserView> {
-      return (await findOrThrow(userId)).toView();
+      return (await findOrThrow(db, userId)).toView();
     },
 
     async updateMe(userId: string, patch: { displayName?: string }): Promise<UserView> {
@@ -47,15 +48,15 @@ export function createUserService(db: Db, _config: Config, auth: AuthService) {
 
     /** Ends every session of the account: a leaked password must not leave a live token behind. */
     async changePassword(userId: string, currentPassword: string, newPassword: string): Promise<void> {
-      const user = await findOrThrow(userId);
+      const user = await findOrThrow(db, userId);
       if (!(await verifyPassword(currentPassword, user.passwordHash))) {
         throw new Problem('invalid-credentials', 'The current password is incorrect.');
       }
       assertStrongPassword(newPassword, '/body/newPassword', { email: user.email, displayName: user.displayName });
       const passwordHash = await auth.hashPassword(newPassword);
-      await db.transaction(async (trx) => {
-        await User.query(trx).findById(userId).patch({ passwordHash, updatedAt: nowIso() });
-        await auth.revokeAllSessions(trx, userId);
+      await withTx(db, async (tx) => {
+        await User.query(tx).findById(userId).patch({ passwordHash, updatedAt: nowIso() });
+        await auth.revokeAllSessions(tx, userId);
       });
     },
 

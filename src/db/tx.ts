@@ -1,0 +1,131 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Knex } from 'knex';
+import { dbErrorKind } from './errors';
+import { dialectOf, type Db } from './knex';
+
+declare const OPEN_TRANSACTION: unique symbol;
+
+/**
+ * The handle of an open transaction. A function that must run inside one takes a `Tx`, and the
+ * root handle (`Db`) is not one: forgetting to pass the transaction is a type error, not a wait
+ * for SQLite's one pooled connection until knex gives up, nor a write that PostgreSQL silently
+ * runs outside the transaction.
+ */
+export type Tx = Knex.Transaction & { readonly [OPEN_TRANSACTION]: true };
+
+/** A handle for reads that are right in a transaction or out of one. */
+export type Queryable = Db | Tx;
+
+export interface TxOptions {
+  /**
+   * Further attempts when the database refuses the transaction for a conflict with another
+   * (PostgreSQL serialization failure or deadlock, SQLite busy): 3 unless said otherwise.
+   */
+  retries?: number;
+}
+
+const DEFAULT_RETRIES = 3;
+
+type Callback = () => unknown;
+const afterCommitCallbacks = new WeakMap<Knex.Transaction, Callback[]>();
+
+/** 10–20 ms, then 20–40 ms, 40–80 ms…: random, so that the transactions that collided part ways. */
+const backoff = (attempt: number): number => 10 * 2 ** attempt * (1 + Math.random());
+
+/**
+ * Runs `work` in a transaction: committed when it resolves, rolled back when it throws. A
+ * transaction the database refused for a conflict is run again from the start, a bounded number of
+ * times, so `work` must do nothing outside the database that cannot be repeated: what must happen
+ * once the change is durable goes to `afterCommit`.
+ *
+ * The root handle only: a transaction inside another is not a thing this code base does (pass the
+ * caller's `Tx` down instead).
+ */
+export async function withTx<T>(db: Db, work: (tx: Tx) => Promise<T>, options: TxOptions = {}): Promise<T> {
+  const retries = options.retries ?? DEFAULT_RETRIES;
+  for (let attempt = 0; ; attempt += 1) {
+    const callbacks: Callback[] = [];
+    let result: T;
+    try {
+      result = await db.transaction(async (trx) => {
+        afterCommitCallbacks.set(trx, callbacks);
+        return work(trx as Tx);
+      });
+    } catch (err) {
+      if (attempt >= retries || dbErrorKind(err) !== 'serialization') throw err;
+      await sleep(backoff(attempt));
+      continue;
+    }
+    await runCallbacks(callbacks);
+    return result;
+  }
+}
+
+/**
+ * Runs `callback` once the transaction has committed, and never if it rolls back (nor for an
+ * attempt that was refused and run again). The change is durable by then and the caller will be
+ * told so: a callback that fails is reported as a process warning and changes nothing of that.
+ */
+export function afterCommit(tx: Tx, callback: Callback): void {
+  const callbacks = afterCommitCallbacks.get(tx);
+  if (!callbacks) throw new Error('afterCommit: not a transaction opened by withTx');
+  callbacks.push(callback);
+}
+
+async function runCallbacks(callbacks: readonly Callback[]): Promise<void> {
+  for (const callback of callbacks) {
+    try {
+      await callback();
+    } catch (err) {
+      process.emitWarning(err instanceof Error ? err : new Error(String(err)), 'AfterCommitWarning');
+    }
+  }
+}
+
+/**
+ * Locks rows of `table` by id until the transaction ends, and returns the ids that exist, sorted.
+ * Always in id order, so that two transactions locking overlapping sets take them in the same
+ * order and cannot deadlock. PostgreSQL locks the rows (`FOR UPDATE`). SQLite has one writer at a
+ * time: a write that changes nothing takes the database's write lock now, rather than at the
+ * transaction's first real write, where a concurrent writer (another process) would make it fail
+ * instead of wait.
+ */
+export async function lockRows(tx: Tx, table: string, ids: readonly string[]): Promise<string[]> {
+  const sorted = [...new Set(ids)].sort();
+  if (sorted.length === 0) return [];
+  if (dialectOf(tx) === 'postgresql') {
+    const rows = (await tx(table).whereIn('id', sorted).orderBy('id').forUpdate().select('id')) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+  await tx.raw(`UPDATE ?? SET id = id WHERE 0`, [table]);
+  const rows = (await tx(table).whereIn('id', sorted).orderBy('id').select('id')) as { id: string }[];
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Holds the rows a query reads until the transaction ends, so that concurrent writers of the same
+ * row wait for each other instead of one failing its version check. PostgreSQL locks the rows;
+ * SQLite needs nothing (a write transaction holds the whole database) and knex would only warn.
+ */
+export function forUpdate<Q extends { forUpdate(): Q }>(tx: Tx, query: Q): Q {
+  return dialectOf(tx) === 'postgresql' ? query.forUpdate() : query;
+}
+
+/** The statements the bulk loader runs on better-sqlite3 itself. */
+export interface SqliteDriver {
+  prepare(sql: string): { run(...params: unknown[]): unknown; get(...params: unknown[]): unknown };
+}
+
+/**
+ * For bulk loads on SQLite only: `work` runs synchronously on the driver's own connection, inside
+ * one of the driver's transactions, with statements prepared once. Building multi-row SQL through
+ * knex costs more than SQLite spends writing, at a million rows.
+ */
+export async function withSqliteDriverTx<T>(db: Db, work: (conn: SqliteDriver) => T): Promise<T> {
+  const conn = (await db.client.acquireConnection()) as SqliteDriver & { transaction(fn: () => T): () => T };
+  try {
+    return conn.transaction(() => work(conn))();
+  } finally {
+    await db.client.releaseConnection(conn);
+  }
+}
