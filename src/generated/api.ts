@@ -697,12 +697,13 @@ export interface components {
          *     | `invalid-state-transition` | 409 | The resource's current status does not allow this action. |
          *     | `seller-profile-required` | 409 | The action needs a seller profile, which does not exist yet. |
          *     | `insufficient-stock` | 409 | The stock would go below zero. |
+         *     | `conflict` | 409 | The change collides with data stored meanwhile (a duplicate, a vanished reference); reload and retry. |
          *     | `precondition-failed` | 412 | `If-Match` does not match the current version. |
          *     | `payload-too-large` | 413 | The body exceeds the size limit. |
          *     | `unsupported-media-type` | 415 | The body is not `application/json`. |
          *     | `too-many-requests` | 429 | Rate limited; retry after `Retry-After` seconds. |
          *     | `internal-error` | 500 | Unexpected failure; quote `requestId` to support. |
-         *     | `service-unavailable` | 503 | Not ready (database unreachable or migrations pending). |
+         *     | `service-unavailable` | 503 | Not ready (database unreachable or migrations pending), or too busy to take the change now; see `Retry-After`. |
          */
         Problem: {
             /**

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { dbErrorKind, type DbErrorKind } from '../db/errors';
 import { Problem, type FieldError, type ProblemKind } from './problems';
 
 interface ValidatorError {
@@ -63,9 +64,24 @@ const PUBLIC_DETAILS: Partial<Record<ProblemKind, string>> = {
   'unsupported-media-type': 'Send the request body as application/json.',
 };
 
+/**
+ * A database error no service turned into a problem of its own: a race the service did not
+ * foresee (a duplicate, a vanished reference), a value the database refuses, or a conflict the
+ * transaction's retries did not get past. Said in the client's terms, without the SQL.
+ */
+const DATABASE_PROBLEMS: Record<DbErrorKind, () => Problem> = {
+  unique: () => new Problem('conflict', 'The change collides with data stored meanwhile; reload and retry.'),
+  'foreign-key': () => new Problem('conflict', 'The change refers to something that no longer exists, or that is still in use; reload and retry.'),
+  check: () => new Problem('conflict', 'The change would break a rule of the stored data; reload and retry.'),
+  serialization: () => new Problem('service-unavailable', 'Too many concurrent changes to the same data; retry shortly.', { headers: { 'Retry-After': '1' } }),
+  'invalid-value': () => new Problem('validation-error', 'A value of the request cannot be stored as sent.'),
+};
+
 /** Turns whatever was thrown into a Problem, never letting internals (stack, SQL, paths) through. */
-function toProblem(err: unknown, patternMessages: ReadonlyMap<string, string>): Problem | null {
+export function toProblem(err: unknown, patternMessages: ReadonlyMap<string, string> = new Map()): Problem | null {
   if (err instanceof Problem) return err;
+  const databaseError = dbErrorKind(err);
+  if (databaseError) return DATABASE_PROBLEMS[databaseError]();
   if (isBodyParserError(err)) {
     const kind = BODY_PARSER_KINDS[err.type] as ProblemKind;
     return new Problem(kind, PUBLIC_DETAILS[kind] ?? kind);
@@ -85,7 +101,9 @@ function toProblem(err: unknown, patternMessages: ReadonlyMap<string, string>): 
 export function problemHandler(patternMessages: ReadonlyMap<string, string> = new Map()) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const problem = toProblem(err, patternMessages) ?? new Problem('internal-error', 'An unexpected error occurred.');
-    if (problem.status >= 500) req.log.error({ err }, 'request failed');
+    if (problem.status >= 500 && problem.kind !== 'service-unavailable') req.log.error({ err }, 'request failed');
+    // A database error that reached this far is a race no service foresaw: worth a look.
+    else if (dbErrorKind(err)) req.log.warn({ err, problem: problem.kind }, 'database refused the change');
     else req.log.info({ problem: problem.kind, detail: problem.detail }, 'request refused');
     if (res.headersSent) {
       res.end();

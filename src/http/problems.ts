@@ -18,6 +18,7 @@ export const PROBLEM_TYPES = {
   'invalid-state-transition': { status: 409, title: 'Invalid state transition' },
   'seller-profile-required': { status: 409, title: 'Seller profile required' },
   'insufficient-stock': { status: 409, title: 'Insufficient stock' },
+  conflict: { status: 409, title: 'Conflict' },
   'precondition-failed': { status: 412, title: 'Precondition failed' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
