@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { createDb, type Db } from './db/knex';
 import { migrateLatest } from './db/migrations';
 import { createLogger } from './logger';
-import { ensureAdmin } from './modules/users/admin-bootstrap';
+import { ensureAdmin } from './modules/auth/admin-bootstrap';
 import { User } from './modules/users/user.model';
 import { describeDemoAccounts, seedDemo } from './seed/demo';
 

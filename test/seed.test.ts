@@ -1,6 +1,6 @@
 import { useTestContext } from './helpers/context';
 import { DEMO_BUYERS, DEMO_PASSWORD, DEMO_SELLERS, seedDemo } from '../src/seed/demo';
-import { ensureAdmin } from '../src/modules/users/admin-bootstrap';
+import { ensureAdmin } from '../src/modules/auth/admin-bootstrap';
 import { login } from './helpers/factories';
 
 const ctx = useTestContext();

@@ -1,4 +1,4 @@
-import { ensureAdmin } from '../modules/users/admin-bootstrap';
+import { ensureAdmin } from '../modules/auth/admin-bootstrap';
 import { flag, runWithDatabase } from './context';
 
 // npm run create-admin -- --email ops@otomoto.ma --password '…'   (or ADMIN_EMAIL / ADMIN_PASSWORD)

@@ -1,5 +1,7 @@
 import type { Request } from 'express';
-import type { Role } from '../modules/users/user.model';
+import type { components } from '../generated/api';
+
+type Role = components['schemas']['Role'];
 import { Problem } from './problems';
 import type { OpenApiDocument, OpenApiOperation } from './spec';
 

@@ -13,13 +13,13 @@ import { userHandlers } from './users/routes';
 import { createUserService } from './users/service';
 
 export function createServices(db: Db, config: Config) {
-  const auth = createAuthService(db, config);
-  return {
-    auth,
-    users: createUserService(db, config, auth),
-    sellers: createSellerService(db, config),
-    parts: createPartService(db, config),
-  };
+  // Each module gets the services of the modules it uses, and subscribes to their hooks itself:
+  // users ← auth, users ← sellers ← parts.
+  const users = createUserService(db);
+  const auth = createAuthService(db, config, users);
+  const sellers = createSellerService(db, config, users);
+  const parts = createPartService(db, config, sellers);
+  return { auth, users, sellers, parts };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -1,10 +1,9 @@
 import type { Config } from '../config';
 import type { Db } from '../db/knex';
 import { createServices } from '../modules';
-import { ensureAdmin } from '../modules/users/admin-bootstrap';
-import { User } from '../modules/users/user.model';
+import { ensureAdmin } from '../modules/auth/admin-bootstrap';
 import { seedCatalog, type CatalogSeller } from './catalog';
-import type { SellerType } from '../modules/sellers/seller-profile.model';
+import type { SellerType } from '../modules/sellers/service';
 
 /** Shared by every demo account so the walkthrough is easy to follow; never used in production. */
 export const DEMO_PASSWORD = 'otomoto-demo-2026';
@@ -60,12 +59,12 @@ export async function seedDemo(db: Db, config: Config, options: { parts?: number
   let adminId: string | null = null;
   if (config.admin) {
     if ((await ensureAdmin(db, config, config.admin)) === 'created') created += 1;
-    adminId = (await User.query(db).findOne({ email: config.admin.email }))?.id ?? null;
+    adminId = (await services.users.findAccountByEmail(db, config.admin.email))?.id ?? null;
   }
   const accounts: SeedReport['accounts'] = [];
   const catalogSellers: CatalogSeller[] = [];
   for (const buyer of DEMO_BUYERS) {
-    const existing = await User.query(db).findOne({ email: buyer.email });
+    const existing = await services.users.findAccountByEmail(db, buyer.email);
     if (!existing) {
       await services.auth.createAccount({ ...buyer, role: 'buyer', password: DEMO_PASSWORD });
       created += 1;
@@ -73,13 +72,12 @@ export async function seedDemo(db: Db, config: Config, options: { parts?: number
     accounts.push({ email: buyer.email, role: 'buyer', password: DEMO_PASSWORD });
   }
   for (const seller of DEMO_SELLERS) {
-    let user = await User.query(db).findOne({ email: seller.email });
+    let user: { id: string } | undefined = await services.users.findAccountByEmail(db, seller.email);
     if (!user) {
-      await services.auth.createAccount({ email: seller.email, displayName: seller.displayName, role: 'seller', password: DEMO_PASSWORD });
-      user = await User.query(db).findOne({ email: seller.email }).throwIfNotFound();
+      user = await services.auth.createAccount({ email: seller.email, displayName: seller.displayName, role: 'seller', password: DEMO_PASSWORD });
       created += 1;
     }
-    const profile = await services.sellers.findProfileByUser(user.id);
+    const profile = await services.sellers.findProfileByUser(db, user.id);
     if (!profile) {
       const { view } = await services.sellers.putMine(user.id, {
         legalName: seller.legalName,
@@ -92,8 +90,8 @@ export async function seedDemo(db: Db, config: Config, options: { parts?: number
       }, undefined);
       if (adminId) await services.sellers.review('verify', adminId, view.id, 'Demo seller, verified by the seed');
     }
-    const verified = await services.sellers.findVerifiedByUser(user.id);
-    if (verified) catalogSellers.push({ id: verified.id, sellerType: verified.sellerType, city: verified.city });
+    const verified = await services.sellers.findProfileByUser(db, user.id);
+    if (verified?.status === 'verified') catalogSellers.push({ id: verified.id, sellerType: verified.sellerType, city: verified.city });
     accounts.push({ email: seller.email, role: 'seller', password: DEMO_PASSWORD, seller: { sellerType: seller.sellerType, city: seller.city } });
   }
   const partsAdded = await seedCatalog(db, catalogSellers, options.parts ?? DEMO_CATALOG_SIZE, options.onProgress);

@@ -5,7 +5,7 @@ import { createApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import { createDb, type Db } from '../../src/db/knex';
 import { migrateLatest } from '../../src/db/migrations';
-import { ensureAdmin } from '../../src/modules/users/admin-bootstrap';
+import { ensureAdmin } from '../../src/modules/auth/admin-bootstrap';
 
 export const TEST_ENV = {
   NODE_ENV: 'test',

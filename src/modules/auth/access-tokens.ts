@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken';
 import { v7 as uuidv7 } from 'uuid';
 import type { Config } from '../../config';
 import { Problem } from '../../http/problems';
-import type { Role } from '../users/user.model';
+import type { Role } from '../users/service';
 
 const ALGORITHM = 'HS256';
 const ROLES: readonly string[] = ['buyer', 'seller', 'admin'];

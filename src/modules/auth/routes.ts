@@ -1,4 +1,4 @@
-import type { HandlerMap } from '../../http/handler';
+import { requireAuth, type HandlerMap } from '../../http/handler';
 import type { AuthService } from './service';
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
@@ -14,6 +14,10 @@ export function authHandlers(auth: AuthService) {
     refreshTokens: async ({ body }) => ({ status: 200, body: await auth.refresh(body.refreshToken), headers: NO_STORE }),
     logout: async ({ body }) => {
       await auth.logout(body.refreshToken);
+      return { status: 204, body: undefined };
+    },
+    changePassword: async (ctx) => {
+      await auth.changePassword(requireAuth(ctx).userId, ctx.body.currentPassword, ctx.body.newPassword);
       return { status: 204, body: undefined };
     },
   } satisfies Partial<HandlerMap>;

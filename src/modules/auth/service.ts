@@ -3,11 +3,10 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Config } from '../../config';
 import { nowIso, type Db } from '../../db/knex';
 import { withTx, type Tx } from '../../db/tx';
-import { isUniqueViolation } from '../../db/errors';
 import type { AuthContext } from '../../http/auth';
 import { Problem } from '../../http/problems';
 import type { components } from '../../generated/api';
-import { normalizeEmail, User, type UserView } from '../users/user.model';
+import { normalizeEmail, type Account, type UserService, type UserView } from '../users/service';
 import { signAccessToken, verifyAccessToken } from './access-tokens';
 import { assertStrongPassword } from './password-policy';
 import { hashPassword, verifyPassword } from './passwords';
@@ -21,7 +20,8 @@ const sha256 = (value: string): string => createHash('sha256').update(value).dig
 const invalidCredentials = (): Problem => new Problem('invalid-credentials', 'The email or password is incorrect.');
 const invalidRefresh = (): Problem => new Problem('invalid-refresh-token', 'The refresh token is invalid, expired or revoked; log in again.');
 
-export function createAuthService(db: Db, config: Config) {
+/** Credentials, sessions and throttling; accounts themselves belong to the users module. */
+export function createAuthService(db: Db, config: Config, users: UserService) {
   const limits = createRateLimits(db);
   const { rateLimits, loginThrottle } = config;
   const loginsPerAddress: RateLimit = { name: 'login', max: rateLimits.loginPerAddress, windowSeconds: rateLimits.windowSeconds };
@@ -30,7 +30,7 @@ export function createAuthService(db: Db, config: Config) {
   // Verified against when the email is unknown, so both failures cost the same time.
   const decoyHash = hashPassword(randomBytes(16).toString('hex'), config.passwordScryptLogN);
 
-  async function issueTokens(tx: Tx, user: User, familyId: string): Promise<TokenPair> {
+  async function issueTokens(tx: Tx, user: Account, familyId: string): Promise<TokenPair> {
     const refreshToken = `${uuidv7()}.${randomBytes(32).toString('base64url')}`;
     const now = Date.now();
     await RefreshToken.query(tx).insert({
@@ -54,27 +54,14 @@ export function createAuthService(db: Db, config: Config) {
 
   /** A new buyer or seller account; the API's registration and the demo seed both come here. */
   async function createAccount(input: RegisterInput): Promise<UserView> {
-    const email = normalizeEmail(input.email);
-    assertStrongPassword(input.password, '/body/password', { email, displayName: input.displayName });
-    const now = nowIso();
-    try {
-      const user = await User.query(db).insertAndFetch({
-        id: uuidv7(),
-        email,
-        passwordHash: await hashPassword(input.password, config.passwordScryptLogN),
-        displayName: input.displayName,
-        role: input.role,
-        status: 'active',
-        statusReason: null,
-        tokenGeneration: 0,
-        createdAt: now,
-        updatedAt: now,
-      });
-      return user.toView();
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new Problem('email-taken', 'An account already uses this email.');
-      throw err;
-    }
+    assertStrongPassword(input.password, '/body/password', { email: normalizeEmail(input.email), displayName: input.displayName });
+    const passwordHash = await hashPassword(input.password, config.passwordScryptLogN);
+    const account = await users.createAccount(db, { email: input.email, displayName: input.displayName, role: input.role, passwordHash });
+    return account.toView();
+  }
+
+  async function revokeAllRefreshTokens(tx: Tx, userId: string): Promise<void> {
+    await RefreshToken.query(tx).where({ user_id: userId }).whereNull('revoked_at').patch({ revokedAt: nowIso() });
   }
 
   async function revokeFamily(tx: Tx, familyId: string): Promise<void> {
@@ -101,7 +88,7 @@ export function createAuthService(db: Db, config: Config) {
       const email = normalizeEmail(emailInput);
       await limits.hit(loginsPerAddress, [ip]);
       await limits.hit(loginsPerAccount, [ip, email]);
-      const user = await User.query(db).findOne({ email });
+      const user = await users.findAccountByEmail(db, email);
       const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyHash));
       if (!user || !ok || user.status !== 'active') throw invalidCredentials();
       await limits.clear(loginsPerAccount, [ip, email]);
@@ -120,7 +107,7 @@ export function createAuthService(db: Db, config: Config) {
           return 'reused' as const;
         }
         if (Date.parse(token.expiresAt) <= Date.now()) return null;
-        const user = await User.query(tx).findById(token.userId);
+        const user = await users.findAccount(tx, token.userId);
         // A token of an older generation outlived a password change or a suspension.
         if (!user || user.status !== 'active' || user.tokenGeneration !== token.generation) return null;
         return issueTokens(tx, user, token.familyId);
@@ -139,22 +126,30 @@ export function createAuthService(db: Db, config: Config) {
     /** Bearer token → caller. Checked on every request, so suspension takes effect at once. */
     async authenticate(accessToken: string): Promise<AuthContext> {
       const claims = verifyAccessToken(config.jwt, accessToken);
-      const user = await User.query(db).findById(claims.userId);
+      const user = await users.findAccount(db, claims.userId);
       if (!user || user.status !== 'active') throw new Problem('unauthorized', 'The account is not active.');
       if (claims.generation !== user.tokenGeneration) throw new Problem('unauthorized', 'The access token was revoked.');
       return { userId: user.id, role: user.role };
     },
 
-    /**
-     * Ends every session of the account, exactly: the generation bump kills every access and
-     * refresh token issued before it, even one minted in the same millisecond by a concurrent refresh.
-     */
-    async revokeAllSessions(tx: Tx, userId: string): Promise<void> {
-      await User.query(tx).findById(userId).increment('token_generation', 1);
-      await RefreshToken.query(tx).where({ user_id: userId }).whereNull('revoked_at').patch({ revokedAt: nowIso() });
+    /** Ends every session of the account: a leaked password must not leave a live token behind. */
+    async changePassword(userId: string, currentPassword: string, newPassword: string): Promise<void> {
+      const user = await users.findAccount(db, userId);
+      if (!user) throw new Problem('unauthorized', 'The account is not active.');
+      if (!(await verifyPassword(currentPassword, user.passwordHash))) {
+        throw new Problem('invalid-credentials', 'The current password is incorrect.');
+      }
+      assertStrongPassword(newPassword, '/body/newPassword', { email: user.email, displayName: user.displayName });
+      const passwordHash = await hashPassword(newPassword, config.passwordScryptLogN);
+      await withTx(db, async (tx) => {
+        await users.setPasswordHash(tx, userId, passwordHash);
+        await revokeAllRefreshTokens(tx, userId);
+      });
     },
 
-    hashPassword: (password: string) => hashPassword(password, config.passwordScryptLogN),
+    /** A suspended account's refresh tokens are marked revoked too (its generation already ended them). */
+    revokeAllRefreshTokens,
+
   };
 }
 

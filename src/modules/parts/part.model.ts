@@ -1,6 +1,6 @@
 import { BaseModel } from '../../db/base.model';
 import type { components } from '../../generated/api';
-import type { SellerType } from '../sellers/seller-profile.model';
+import type { SellerType } from '../sellers/service';
 
 export type PartView = components['schemas']['Part'];
 export type PartStatus = components['schemas']['PartStatus'];

@@ -3,7 +3,7 @@ import { dialectOf, type Db } from '../../db/knex';
 import { withTx } from '../../db/tx';
 import type { components, operations } from '../../generated/api';
 import { cursorField, decodeCursor, DEFAULT_LIMIT, encodeCursor, type CursorShape } from '../../http/pagination';
-import { cityKey } from '../sellers/seller-profile.model';
+import { cityKey } from '../sellers/service';
 import { normalizePartNumber, vehicleKey } from './normalize';
 import type { PartView } from './part.model';
 import { terms, type SearchIndex } from './search-index';

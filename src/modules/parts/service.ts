@@ -7,7 +7,7 @@ import type { AuthContext } from '../../http/auth';
 import type { Page } from '../../http/pagination';
 import { notFound, Problem, validationProblem } from '../../http/problems';
 import { assertIfMatch } from '../../http/preconditions';
-import { SellerProfile } from '../sellers/seller-profile.model';
+import type { SellerService } from '../sellers/service';
 import { Part, type PartView } from './part.model';
 import { assertPartRules, type PartInput } from './rules';
 import { createSearchIndex } from './search-index';
@@ -15,6 +15,7 @@ import { pagePartsNewestFirst, partWithSellerReader, sellerViews } from './views
 import { contentColumns, newPartRow, writeChildRows } from './writer';
 import { compareOffers, vehicleMakes, vehicleModels } from './catalog';
 import { searchParts, type SearchQuery } from './search';
+import { applySellerStanding } from './listing-sync';
 
 type PartPatch = components['schemas']['PartPatch'];
 
@@ -27,7 +28,10 @@ const sellerNotVerified = (status: string | null): Problem =>
   );
 type StockAdjustment = components['schemas']['StockAdjustment'];
 
-export function createPartService(db: Db, config: Config) {
+export function createPartService(db: Db, config: Config, sellers: SellerService) {
+  // Search reads a seller's standing from the listing rows; they follow it in the same transaction.
+  sellers.hooks.on('sellerStandingChanged', applySellerStanding);
+
   const index = createSearchIndex(db);
   const readPartWithSeller = partWithSellerReader(db);
 
@@ -44,7 +48,7 @@ export function createPartService(db: Db, config: Config) {
   async function ownPart(tx: Tx, auth: AuthContext, partId: string): Promise<Part> {
     const part = await forUpdate(tx, Part.read(tx).findById(partId));
     if (!part) throw notFound('part');
-    const seller = await SellerProfile.query(tx).findById(part.sellerId);
+    const seller = await sellers.findProfile(tx, part.sellerId);
     if (seller?.userId !== auth.userId) {
       if (part.status !== 'active') throw notFound('part');
       throw new Problem('forbidden', 'Only the seller of this listing may change it.');
@@ -90,7 +94,7 @@ export function createPartService(db: Db, config: Config) {
     async create(auth: AuthContext, input: PartInput): Promise<{ view: PartView; etag: string }> {
       assertPartRules(input, config.currency);
       return withTx(db, async (tx) => {
-        const seller = await SellerProfile.query(tx).findOne({ user_id: auth.userId });
+        const seller = await sellers.findProfileByUser(tx, auth.userId);
         if (!seller) throw sellerNotVerified(null);
         if (seller.status !== 'verified') throw sellerNotVerified(seller.status);
         const id = uuidv7();
@@ -164,7 +168,7 @@ export function createPartService(db: Db, config: Config) {
     },
 
     async listMine(auth: AuthContext, filter: { status?: PartView['status']; limit?: number; cursor?: string }): Promise<Page<PartView>> {
-      const seller = await SellerProfile.query(db).findOne({ user_id: auth.userId });
+      const seller = await sellers.findProfileByUser(db, auth.userId);
       if (!seller) return { data: [], nextCursor: null };
       const query = Part.read(db).where('seller_id', seller.id);
       if (filter.status) query.where('status', filter.status);
@@ -173,7 +177,7 @@ export function createPartService(db: Db, config: Config) {
 
     /** A seller's shop window: the search, narrowed to the seller, newest first. */
     async listBySeller(sellerId: string, page: { limit?: number; cursor?: string }): Promise<Page<PartView>> {
-      const seller = await SellerProfile.query(db).findById(sellerId);
+      const seller = await sellers.findProfile(db, sellerId);
       if (seller?.status !== 'verified') throw notFound('seller');
       return searchParts(db, index, { sellerId, sort: 'newest', limit: page.limit, cursor: page.cursor });
     },

@@ -2,7 +2,7 @@ import type { QueryBuilder } from 'objection';
 import { directReadById } from '../../db/direct-read';
 import type { Db } from '../../db/knex';
 import type { Queryable } from '../../db/tx';
-import { pageNewestFirst, type PageRequest } from '../../db/paging';
+import { pageNewestFirst, type PageRequest } from '../../http/keyset-paging';
 import type { Page } from '../../http/pagination';
 import { Part, PART_READ_COLUMNS, partEtag, partView, type PartColumns, type PartSellerView, type PartView } from './part.model';
 

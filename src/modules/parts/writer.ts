@@ -1,5 +1,5 @@
 import type { Tx } from '../../db/tx';
-import { cityKey } from '../sellers/seller-profile.model';
+import { cityKey } from '../sellers/service';
 import { normalizePartNumber, searchTokens, vehicleKey } from './normalize';
 import type { PartInput } from './rules';
 

@@ -3,7 +3,7 @@ import type { Config } from '../../config';
 import { nowIso, type Db } from '../../db/knex';
 import { forUpdate, withTx, type Queryable, type Tx } from '../../db/tx';
 import { isUniqueViolation } from '../../db/errors';
-import { pageNewestFirst, type PageRequest } from '../../db/paging';
+import { pageNewestFirst, type PageRequest } from '../../http/keyset-paging';
 import type { components } from '../../generated/api';
 import type { Page } from '../../http/pagination';
 import { notFound, Problem, validationProblem } from '../../http/problems';
@@ -17,7 +17,11 @@ import {
   type SellerType,
 } from './seller-profile.model';
 import { SellerStatusEvent } from './seller-status-event.model';
-import { refreshSellerListing } from '../parts/listing-sync';
+import { Hooks, type Subscriptions } from '../hooks';
+import type { UserService } from '../users/service';
+import type { SellerEvents } from './hooks';
+
+export { cityKey, type SellerType } from './seller-profile.model';
 
 type ProfileInput = components['schemas']['SellerProfileInput'];
 type ProfilePatch = components['schemas']['SellerProfilePatch'];
@@ -38,7 +42,25 @@ export interface PublicSellerFilter extends PageRequest {
   city?: string;
 }
 
-export function createSellerService(db: Db, config: Config) {
+/** Seller profiles and their review; the `seller_profiles` and `seller_status_events` tables are this module's. */
+export function createSellerService(db: Db, config: Config, users: UserService) {
+  const hooks = new Hooks<SellerEvents>();
+
+  /** Tells the other modules what buyers may now see of the seller (see SellerEvents). */
+  async function publishStanding(tx: Tx, sellerId: string): Promise<void> {
+    const profile = await SellerProfile.query(tx).findById(sellerId);
+    if (!profile) return;
+    const account = await users.findAccount(tx, profile.userId);
+    const listed = profile.status === 'verified' && account?.status === 'active';
+    await hooks.emit(tx, 'sellerStandingChanged', { sellerId, listed, sellerType: profile.sellerType });
+  }
+
+  // A seller whose account is suspended leaves the market with it, and returns on reactivation.
+  users.hooks.on('accountStatusChanged', async (tx, { userId }) => {
+    const profile = await findMine(tx, userId);
+    if (profile) await publishStanding(tx, profile.id);
+  });
+
   function validate(profile: ProfileInput): void {
     if (profile.sellerType !== 'individual' && !profile.registrationNumber) {
       throw validationProblem('/body/registrationNumber', 'is required unless sellerType is individual');
@@ -89,7 +111,7 @@ export function createSellerService(db: Db, config: Config) {
         updatedAt: nowIso(),
       });
     if (updated === 0) throw new Problem('precondition-failed', 'The profile changed meanwhile; reload it and retry.');
-    await refreshSellerListing(tx, current.id);
+    await publishStanding(tx, current.id);
     return SellerProfile.query(tx).findById(current.id).throwIfNotFound();
   }
 
@@ -219,17 +241,16 @@ export function createSellerService(db: Db, config: Config) {
           updatedAt: now,
         });
         if (updated === 0) throw new Problem('precondition-failed', 'The profile changed meanwhile; reload it and retry.');
-        await refreshSellerListing(tx, profile.id);
+        await publishStanding(tx, profile.id);
         return toView(tx, await SellerProfile.query(tx).findById(profile.id).throwIfNotFound());
       });
     },
 
-    findProfileByUser: async (userId: string): Promise<SellerProfile | undefined> => findMine(db, userId),
+    hooks: hooks as Subscriptions<SellerEvents>,
 
-    /** Used by inventory: only verified sellers of active accounts may list parts. */
-    async findVerifiedByUser(userId: string): Promise<SellerProfile | undefined> {
-      return SellerProfile.query(db).findOne({ user_id: userId, status: 'verified' });
-    },
+    /** The seller profile of an account, if it has one. */
+    findProfileByUser: async (q: Queryable, userId: string): Promise<SellerProfile | undefined> => findMine(q, userId),
+    findProfile: async (q: Queryable, sellerId: string): Promise<SellerProfile | undefined> => SellerProfile.query(q).findById(sellerId),
   };
 }
 

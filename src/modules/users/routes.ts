@@ -5,10 +5,6 @@ export function userHandlers(users: UserService) {
   return {
     getMe: async (ctx) => ({ status: 200, body: await users.getMe(requireAuth(ctx).userId) }),
     updateMe: async (ctx) => ({ status: 200, body: await users.updateMe(requireAuth(ctx).userId, ctx.body) }),
-    changePassword: async (ctx) => {
-      await users.changePassword(requireAuth(ctx).userId, ctx.body.currentPassword, ctx.body.newPassword);
-      return { status: 204, body: undefined };
-    },
     listUsers: async ({ query }) => ({ status: 200, body: await users.list(query) }),
     suspendUser: async (ctx) => ({
       status: 200,

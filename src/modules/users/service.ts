@@ -1,25 +1,57 @@
+import { v7 as uuidv7 } from 'uuid';
+import { isUniqueViolation } from '../../db/errors';
 import { nowIso, type Db } from '../../db/knex';
-import { withTx, type Queryable } from '../../db/tx';
-import { pageNewestFirst, type PageRequest } from '../../db/paging';
-import type { Config } from '../../config';
-import { notFound, Problem } from '../../http/problems';
+import { withTx, type Queryable, type Tx } from '../../db/tx';
+import { pageNewestFirst, type PageRequest } from '../../http/keyset-paging';
 import type { Page } from '../../http/pagination';
-import type { AuthService } from '../auth/service';
-import { assertStrongPassword } from '../auth/password-policy';
-import { verifyPassword } from '../auth/passwords';
-import { User, type Role, type UserStatus, type UserView } from './user.model';
-import { refreshUserListing } from '../parts/listing-sync';
+import { notFound, Problem } from '../../http/problems';
+import { Hooks, type Subscriptions } from '../hooks';
+import type { UserEvents } from './hooks';
+import { normalizeEmail, User, type Role, type UserStatus, type UserView } from './user.model';
+
+export type { Role, UserStatus, UserView } from './user.model';
+export { normalizeEmail } from './user.model';
 
 export interface UserFilter extends PageRequest {
   role?: Role;
   status?: UserStatus;
 }
 
-export function createUserService(db: Db, _config: Config, auth: AuthService) {
+/** An account with what signing in needs, for the auth module. */
+export interface Account {
+  id: string;
+  email: string;
+  displayName: string;
+  role: Role;
+  status: UserStatus;
+  passwordHash: string;
+  /** Tokens carry it; moving it ends every session of the account. */
+  tokenGeneration: number;
+  toView(): UserView;
+}
+
+export interface NewAccount {
+  email: string;
+  displayName: string;
+  role: Role;
+  passwordHash: string;
+}
+
+/**
+ * Accounts: the `users` table is this module's. Credentials are checked and hashed by the auth
+ * module, which reads and writes accounts through the methods below.
+ */
+export function createUserService(db: Db) {
+  const hooks = new Hooks<UserEvents>();
+
   async function findOrThrow(q: Queryable, userId: string): Promise<User> {
     const user = await User.query(q).findById(userId);
     if (!user) throw notFound('user');
     return user;
+  }
+
+  async function endSessions(tx: Tx, userId: string): Promise<void> {
+    await User.query(tx).findById(userId).increment('token_generation', 1);
   }
 
   async function setStatus(actorId: string, userId: string, status: UserStatus, reason: string): Promise<UserView> {
@@ -27,14 +59,16 @@ export function createUserService(db: Db, _config: Config, auth: AuthService) {
     return withTx(db, async (tx) => {
       const user = await findOrThrow(tx, userId);
       if (user.status === status) throw new Problem('invalid-state-transition', `The account is already ${status}.`);
-      if (status === 'suspended') await auth.revokeAllSessions(tx, user.id);
+      if (status === 'suspended') await endSessions(tx, user.id);
       const updated = await User.query(tx).patchAndFetchById(user.id, { status, statusReason: reason, updatedAt: nowIso() });
-      await refreshUserListing(tx, user.id);
+      await hooks.emit(tx, 'accountStatusChanged', { userId: user.id, status });
       return updated.toView();
     });
   }
 
   return {
+    hooks: hooks as Subscriptions<UserEvents>,
+
     async getMe(userId: string): Promise<UserView> {
       return (await findOrThrow(db, userId)).toView();
     },
@@ -46,20 +80,6 @@ export function createUserService(db: Db, _config: Config, auth: AuthService) {
       return user.toView();
     },
 
-    /** Ends every session of the account: a leaked password must not leave a live token behind. */
-    async changePassword(userId: string, currentPassword: string, newPassword: string): Promise<void> {
-      const user = await findOrThrow(db, userId);
-      if (!(await verifyPassword(currentPassword, user.passwordHash))) {
-        throw new Problem('invalid-credentials', 'The current password is incorrect.');
-      }
-      assertStrongPassword(newPassword, '/body/newPassword', { email: user.email, displayName: user.displayName });
-      const passwordHash = await auth.hashPassword(newPassword);
-      await withTx(db, async (tx) => {
-        await User.query(tx).findById(userId).patch({ passwordHash, updatedAt: nowIso() });
-        await auth.revokeAllSessions(tx, userId);
-      });
-    },
-
     async list(filter: UserFilter): Promise<Page<UserView>> {
       const query = User.query(db);
       if (filter.role) query.where('role', filter.role);
@@ -69,6 +89,42 @@ export function createUserService(db: Db, _config: Config, auth: AuthService) {
 
     suspend: (actorId: string, userId: string, reason: string) => setStatus(actorId, userId, 'suspended', reason),
     reactivate: (actorId: string, userId: string, reason: string) => setStatus(actorId, userId, 'active', reason),
+
+    findAccountByEmail: async (q: Queryable, email: string): Promise<Account | undefined> => User.query(q).findOne({ email: normalizeEmail(email) }),
+    findAccount: async (q: Queryable, userId: string): Promise<Account | undefined> => User.query(q).findById(userId),
+
+    /** A new active account; 409 `email-taken` when the email is in use (compared lower-cased). */
+    async createAccount(q: Queryable, input: NewAccount): Promise<Account> {
+      const now = nowIso();
+      try {
+        return await User.query(q).insertAndFetch({
+          id: uuidv7(),
+          email: normalizeEmail(input.email),
+          passwordHash: input.passwordHash,
+          displayName: input.displayName,
+          role: input.role,
+          status: 'active',
+          statusReason: null,
+          tokenGeneration: 0,
+          createdAt: now,
+          updatedAt: now,
+        });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new Problem('email-taken', 'An account already uses this email.');
+        throw err;
+      }
+    },
+
+    /** A new password hash, which also ends every session of the account. */
+    async setPasswordHash(tx: Tx, userId: string, passwordHash: string, options: { reactivate?: boolean } = {}): Promise<void> {
+      await User.query(tx)
+        .findById(userId)
+        .patch({ passwordHash, updatedAt: nowIso(), ...(options.reactivate ? { status: 'active' as const } : {}) });
+      await endSessions(tx, userId);
+    },
+
+    /** Every access and refresh token issued before this moment stops working, even one minted in the same millisecond. */
+    endSessions,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Model, QueryBuilder } from 'objection';
-import { cursorField, decodeCursor, DEFAULT_LIMIT, toPage, type Page } from '../http/pagination';
+import { cursorField, decodeCursor, DEFAULT_LIMIT, toPage, type Page } from './pagination';
 
 export interface PageRequest {
   limit?: number;

@@ -1,16 +1,17 @@
-import { v7 as uuidv7 } from 'uuid';
 import type { Config } from '../../config';
-import { nowIso, type Db } from '../../db/knex';
-import { passwordWeakness } from '../auth/password-policy';
-import { hashPassword } from '../auth/passwords';
-import { normalizeEmail, User } from './user.model';
+import type { Db } from '../../db/knex';
+import { withTx } from '../../db/tx';
+import { createUserService, normalizeEmail } from '../users/service';
+import { passwordWeakness } from './password-policy';
+import { hashPassword } from './passwords';
 
 export type AdminOutcome = 'created' | 'password-reset' | 'exists';
 
 /**
  * Admins are never registered through the API: the operator names one by environment or CLI.
- * An existing admin keeps its password unless `resetPassword` is asked; a non-admin account with
- * that email is refused rather than silently promoted.
+ * An existing admin keeps its password unless `resetPassword` is asked (which also reactivates it
+ * and ends its sessions); a non-admin account with that email is refused rather than silently
+ * promoted.
  */
 export async function ensureAdmin(
   db: Db,
@@ -18,8 +19,9 @@ export async function ensureAdmin(
   credentials: { email: string; password: string },
   options: { resetPassword?: boolean } = {},
 ): Promise<AdminOutcome> {
+  const users = createUserService(db);
   const email = normalizeEmail(credentials.email);
-  const existing = await User.query(db).findOne({ email });
+  const existing = await users.findAccountByEmail(db, email);
   if (existing && existing.role !== 'admin') {
     throw new Error(`${email} belongs to a ${existing.role} account; refusing to turn it into an admin`);
   }
@@ -27,22 +29,10 @@ export async function ensureAdmin(
   const weakness = passwordWeakness(credentials.password, { email });
   if (weakness) throw new Error(`The admin password ${weakness}`);
   const passwordHash = await hashPassword(credentials.password, config.passwordScryptLogN);
-  const now = nowIso();
   if (existing) {
-    await User.query(db).findById(existing.id).patch({ passwordHash, status: 'active', updatedAt: now });
+    await withTx(db, (tx) => users.setPasswordHash(tx, existing.id, passwordHash, { reactivate: true }));
     return 'password-reset';
   }
-  await User.query(db).insert({
-    id: uuidv7(),
-    email,
-    passwordHash,
-    displayName: 'OTOMOTO admin',
-    role: 'admin',
-    status: 'active',
-    statusReason: null,
-    tokenGeneration: 0,
-    createdAt: now,
-    updatedAt: now,
-  });
+  await users.createAccount(db, { email, displayName: 'OTOMOTO admin', role: 'admin', passwordHash });
   return 'created';
 }
