@@ -2,8 +2,9 @@ import { dbErrorKind } from '../src/db/errors';
 import { dialectOf, nowIso } from '../src/db/knex';
 import { afterCommit, lockRows, withTx } from '../src/db/tx';
 import { toProblem } from '../src/http/error-handler';
+import { createServices } from '../src/modules';
 import { useTestContext } from './helpers/context';
-import { registerUser } from './helpers/factories';
+import { loginAdmin, registerUser } from './helpers/factories';
 
 const ctx = useTestContext();
 
@@ -159,5 +160,20 @@ describe('database errors', () => {
     expect(problem).toMatchObject({ kind: 'conflict', status: 409 });
     expect(problem?.detail).not.toMatch(/insert|users|constraint/i);
     expect(toProblem(conflict())).toMatchObject({ kind: 'service-unavailable', status: 503, extra: { headers: { 'Retry-After': '1' } } });
+  });
+});
+
+describe('hooks', () => {
+  it('run inside the publisher\'s transaction: a subscriber that fails undoes the change', async () => {
+    const services = createServices(ctx.db, ctx.config);
+    const [admin, user] = [await loginAdmin(ctx), await registerUser(ctx)];
+    services.users.hooks.on('accountStatusChanged', async (tx, { userId }) => {
+      // Written by the subscriber, in the same transaction: gone with it.
+      await tx('users').where({ id: userId }).update({ display_name: 'Touched by a subscriber' });
+      throw new Error('the subscriber failed');
+    });
+    await expect(services.users.suspend(admin.id, user.id, 'Testing hooks')).rejects.toThrow('the subscriber failed');
+    const row = (await ctx.db('users').where({ id: user.id }).first()) as { status: string; display_name: string };
+    expect(row).toMatchObject({ status: 'active', display_name: 'Test User' });
   });
 });
