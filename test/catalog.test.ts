@@ -24,7 +24,7 @@ describe('the bulk loader used by the seed', () => {
     }) as unknown as PartInput;
     const viaApi = (await ctx.http().post('/api/v1/parts').set(seller.auth).send(input).expect(201)).body;
     const id = uuidv7();
-    await insertPartsBulk(ctx.db, [{ id, sellerId: seller.sellerId, sellerType: 'scrapyard', createdAt: new Date().toISOString(), input: { ...input, status: 'active' } }]);
+    await insertPartsBulk(ctx.db, [{ id, sellerId: seller.sellerId, sellerType: 'scrapyard', sellerLegalName: viaApi.seller.legalName, sellerCity: viaApi.seller.city, createdAt: new Date().toISOString(), input: { ...input, status: 'active' } }]);
     const viaBulk = (await ctx.http().get(`/api/v1/parts/${id}`).expect(200)).body;
     const strip = (p: Record<string, unknown>) => ({ ...p, id: undefined, createdAt: undefined, updatedAt: undefined });
     expect(strip(viaBulk)).toEqual(strip(viaApi));
@@ -38,8 +38,8 @@ describe('the bulk loader used by the seed', () => {
 
 describe('the demo catalogue', () => {
   const sellers = [
-    { id: '01a20000-0000-7000-8000-000000000001', sellerType: 'dealer', city: 'Casablanca' },
-    { id: '01a20000-0000-7000-8000-000000000002', sellerType: 'scrapyard', city: 'Agadir' },
+    { id: '01a20000-0000-7000-8000-000000000001', sellerType: 'dealer', legalName: 'Atlas Auto', city: 'Casablanca' },
+    { id: '01a20000-0000-7000-8000-000000000002', sellerType: 'scrapyard', legalName: 'Casse Souss', city: 'Agadir' },
   ];
 
   it('is deterministic: the same index always gives the same listing', () => {
@@ -62,7 +62,7 @@ describe('the demo catalogue', () => {
   });
 
   it('tops up to the requested size and adds nothing when it is reached', async () => {
-    const verified = [{ id: seller.sellerId, sellerType: 'scrapyard', city: 'Agadir' }];
+    const verified = [{ id: seller.sellerId, sellerType: 'scrapyard', legalName: 'Casse Souss', city: 'Agadir' }];
     const before = Number(((await ctx.db('parts').count({ n: '*' })) as { n: number | string }[])[0]?.n);
     expect(await seedCatalog(ctx.db, verified, before + 40)).toBe(40);
     expect(await seedCatalog(ctx.db, verified, before + 40)).toBe(0);

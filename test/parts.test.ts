@@ -227,4 +227,14 @@ describe('listings of a seller', () => {
     await ctx.http().post(`/api/v1/admin/users/${shop.id}/suspend`).set(admin.auth).send({ reason: 'Account fraud' }).expect(200);
     expectProblem(await ctx.http().get(`/api/v1/parts/${part.id}`), 404, 'not-found');
   });
+
+  it('shows the seller as its profile says now: a move to another city reaches every listing at once', async () => {
+    const shop = await createSeller(ctx, { profile: { city: 'Rabat' } });
+    const [part, draft] = [await createPart(ctx, shop), await createPart(ctx, shop, { status: 'draft' })];
+    const profile = await ctx.http().get('/api/v1/me/seller-profile').set(shop.auth).expect(200);
+    await ctx.http().patch('/api/v1/me/seller-profile').set(shop.auth).set('If-Match', profile.headers.etag as string).send({ city: 'Tanger' }).expect(200);
+    expect((await ctx.http().get(`/api/v1/parts/${part.id}`).expect(200)).body.seller).toMatchObject({ id: shop.sellerId, city: 'Tanger' });
+    expect((await ctx.http().get(`/api/v1/parts/${draft.id}`).set(shop.auth).expect(200)).body.seller.city).toBe('Tanger');
+    expect((await ctx.http().get(`/api/v1/sellers/${shop.sellerId}/parts`).expect(200)).body.data[0].seller.city).toBe('Tanger');
+  });
 });

@@ -24,7 +24,7 @@ beforeAll(async () => {
       status: 'active',
     }) as unknown as PartInput;
     const id = uuidv7();
-    parts.push({ id, sellerId: seller.sellerId, sellerType: 'retailer', createdAt: new Date().toISOString(), input });
+    parts.push({ id, sellerId: seller.sellerId, sellerType: 'retailer', sellerLegalName: 'Broad Search SARL', sellerCity: 'Rabat', createdAt: new Date().toISOString(), input });
     expected.push({ id, inTitle });
   }
   await insertPartsBulk(ctx.db, parts);

@@ -85,7 +85,7 @@ async function benchDatabase(config: Config): Promise<DbResult> {
     const app = createApp({ config, db, logger: createLogger({ ...config, logLevel: 'silent' }) });
     const server = await listen(app);
     try {
-      const sample = catalogPart(123_457, [{ id: 'x', sellerType: 'retailer', city: 'Rabat' }]);
+      const sample = catalogPart(123_457, [{ id: 'x', sellerType: 'retailer', legalName: 'Sample', city: 'Rabat' }]);
       const queries: [string, string][] = [
         ['text', 'q=plaquettes%20frein%20avant'],
         ['part number', `partNumber=${encodeURIComponent(sample.input.partNumbers[0]!.number)}`],

@@ -4,6 +4,7 @@ import * as sellers from '../../migrations/20261124000200_sellers';
 import * as parts from '../../migrations/20261124000300_parts';
 import * as fitmentWalk from '../../migrations/20261125000100_fitment_walk';
 import * as authHardening from '../../migrations/20261126000100_auth_hardening';
+import * as listingSellerSummary from '../../migrations/20261127000100_listing_seller_summary';
 import type { Db } from './knex';
 
 interface Migration {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '20261124000300_parts': parts,
   '20261125000100_fitment_walk': fitmentWalk,
   '20261126000100_auth_hardening': authHardening,
+  '20261127000100_listing_seller_summary': listingSellerSummary,
 };
 
 const source: Knex.MigrationSource<string> = {

@@ -56,6 +56,7 @@ const aftermarketNumber = (brand: string, key: string): string => {
 export interface CatalogSeller {
   id: string;
   sellerType: string;
+  legalName: string;
   city: string;
 }
 
@@ -122,7 +123,7 @@ export function catalogPart(index: number, sellers: CatalogSeller[]): BulkPart {
     donorVehicle: used ? { make: vehicle.make, model: model.name, year: rnd.int(yearFrom, yearTo), mileageKm: rnd.int(60, 320) * 1000 } : undefined,
     status: 'active',
   };
-  return { id: uuidV7(CATALOG_EPOCH + index * 10_000, rnd.next), sellerId: seller.id, sellerType: seller.sellerType, createdAt: new Date(CATALOG_EPOCH + index * 10_000).toISOString(), input };
+  return { id: uuidV7(CATALOG_EPOCH + index * 10_000, rnd.next), sellerId: seller.id, sellerType: seller.sellerType, sellerLegalName: seller.legalName, sellerCity: seller.city, createdAt: new Date(CATALOG_EPOCH + index * 10_000).toISOString(), input };
 }
 
 const BATCH = 25_000;

@@ -91,7 +91,7 @@ export async function seedDemo(db: Db, config: Config, options: { parts?: number
       if (adminId) await services.sellers.review('verify', adminId, view.id, 'Demo seller, verified by the seed');
     }
     const verified = await services.sellers.findProfileByUser(db, user.id);
-    if (verified?.status === 'verified') catalogSellers.push({ id: verified.id, sellerType: verified.sellerType, city: verified.city });
+    if (verified?.status === 'verified') catalogSellers.push({ id: verified.id, sellerType: verified.sellerType, legalName: verified.legalName, city: verified.city });
     accounts.push({ email: seller.email, role: 'seller', password: DEMO_PASSWORD, seller: { sellerType: seller.sellerType, city: seller.city } });
   }
   const partsAdded = await seedCatalog(db, catalogSellers, options.parts ?? DEMO_CATALOG_SIZE, options.onProgress);

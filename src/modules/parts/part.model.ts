@@ -13,7 +13,7 @@ export type PartSellerView = components['schemas']['PartSeller'];
 export const PART_READ_COLUMNS = [
   'id', 'seller_id', 'title', 'description', 'category', 'brand', 'origin', 'condition', 'grade', 'price_amount', 'price_currency',
   'core_charge_amount', 'core_charge_currency', 'quantity', 'city', 'city_key', 'country', 'warranty_months', 'part_numbers_json',
-  'fitment_json', 'images_json', 'donor_vehicle_json', 'status', 'seller_listed', 'seller_type', 'version', 'created_at', 'updated_at',
+  'fitment_json', 'images_json', 'donor_vehicle_json', 'status', 'seller_listed', 'seller_type', 'seller_legal_name', 'seller_city', 'version', 'created_at', 'updated_at',
 ].map((c) => `parts.${c}`);
 
 const parseJson = <T>(json: string | null): T | null => (json === null ? null : (JSON.parse(json) as T));
@@ -46,6 +46,8 @@ export class Part extends BaseModel {
   status!: PartStatus;
   sellerListed!: boolean;
   sellerType!: SellerType;
+  sellerLegalName!: string;
+  sellerCity!: string;
   version!: number;
   createdAt!: string;
   updatedAt!: string;
@@ -59,8 +61,8 @@ export class Part extends BaseModel {
     return partEtag(this.version);
   }
 
-  toView(seller: PartSellerView): PartView {
-    return partView(this, seller);
+  toView(): PartView {
+    return partView(this);
   }
 }
 
@@ -70,10 +72,10 @@ export type PartColumns = Pick<Part, Exclude<keyof Part, keyof BaseModel | 'etag
 export const partEtag = (version: number): string => `"${version}"`;
 
 /** The listing as the API shows it. */
-export function partView(p: PartColumns, seller: PartSellerView): PartView {
+export function partView(p: PartColumns): PartView {
   return {
     id: p.id,
-    seller,
+    seller: { id: p.sellerId, legalName: p.sellerLegalName, sellerType: p.sellerType, city: p.sellerCity },
     title: p.title,
     description: p.description,
     category: p.category,

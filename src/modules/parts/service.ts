@@ -11,7 +11,7 @@ import type { SellerService } from '../sellers/service';
 import { Part, type PartView } from './part.model';
 import { assertPartRules, type PartInput } from './rules';
 import { createSearchIndex } from './search-index';
-import { pagePartsNewestFirst, partWithSellerReader, sellerViews } from './views';
+import { pagePartsNewestFirst, partReader } from './views';
 import { contentColumns, newPartRow, writeChildRows } from './writer';
 import { compareOffers, vehicleMakes, vehicleModels } from './catalog';
 import { searchParts, type SearchQuery } from './search';
@@ -33,12 +33,7 @@ export function createPartService(db: Db, config: Config, sellers: SellerService
   sellers.hooks.on('sellerStandingChanged', applySellerStanding);
 
   const index = createSearchIndex(db);
-  const readPartWithSeller = partWithSellerReader(db);
-
-  async function view(tx: Tx, part: Part): Promise<PartView> {
-    const sellers = await sellerViews(tx, [part.sellerId]);
-    return part.toView(sellers.get(part.sellerId) as PartView['seller']);
-  }
+  const readPart = partReader(db);
 
   /**
    * The caller's own listing, locked for the change: 404 if nobody may see it, 403 if it is
@@ -100,17 +95,19 @@ export function createPartService(db: Db, config: Config, sellers: SellerService
         const id = uuidv7();
         const now = nowIso();
         const searchColumns = await index.columnsFor(tx, indexed(id, input));
-        await tx('parts').insert({ ...newPartRow({ id, sellerId: seller.id, sellerType: seller.sellerType, createdAt: now, input }), ...searchColumns });
+        await tx('parts').insert({ ...newPartRow({ id, sellerId: seller.id, sellerType: seller.sellerType, sellerLegalName: seller.legalName, sellerCity: seller.city, createdAt: now, input }), ...searchColumns });
         await writeChildRows(tx, id, input, false);
         const part = await Part.read(tx).findById(id).throwIfNotFound();
-        return { view: await view(tx, part), etag: part.etag };
+        return { view: part.toView(), etag: part.etag };
       });
     },
 
     /** One query with the seller's summary: the hottest read of the marketplace. */
     async get(auth: AuthContext | undefined, partId: string): Promise<{ view: PartView; etag: string }> {
-      const found = await readPartWithSeller(partId);
-      if (!found || (!found.onMarket && found.sellerUserId !== auth?.userId)) throw notFound('part');
+      const found = await readPart(partId);
+      if (!found) throw notFound('part');
+      // Off the market (a draft, a withdrawn listing, a seller not verified): its seller only.
+      if (!found.onMarket && (!auth || (await sellers.findProfileByUser(db, auth.userId))?.id !== found.sellerId)) throw notFound('part');
       return { view: found.view, etag: found.etag };
     },
 
@@ -119,7 +116,7 @@ export function createPartService(db: Db, config: Config, sellers: SellerService
         const part = await ownPart(tx, auth, partId);
         assertIfMatch(ifMatch, part.etag);
         if (part.status === 'withdrawn') throw new Problem('invalid-state-transition', 'A withdrawn listing cannot be edited.');
-        const current = asInput(await view(tx, part));
+        const current = asInput(part.toView());
         const merged: PartInput = { ...current };
         for (const [key, value] of Object.entries(patch)) {
           (merged as unknown as Record<string, unknown>)[key] = value === null ? undefined : value;
@@ -129,7 +126,7 @@ export function createPartService(db: Db, config: Config, sellers: SellerService
         const saved = await saveVersioned(tx, part, { ...contentColumns(merged), status: patch.status ?? part.status });
         await writeChildRows(tx, part.id, merged, true);
         await index.update(tx, indexed(part.id, merged));
-        return { view: await view(tx, saved), etag: saved.etag };
+        return { view: saved.toView(), etag: saved.etag };
       });
     },
 
@@ -139,7 +136,7 @@ export function createPartService(db: Db, config: Config, sellers: SellerService
         assertIfMatch(ifMatch, part.etag);
         if (part.status === 'withdrawn') throw new Problem('invalid-state-transition', 'The listing is already withdrawn.');
         const saved = await saveVersioned(tx, part, { status: 'withdrawn' });
-        return { view: await view(tx, saved), etag: saved.etag };
+        return { view: saved.toView(), etag: saved.etag };
       });
     },
 
@@ -163,7 +160,7 @@ export function createPartService(db: Db, config: Config, sellers: SellerService
           actor_id: auth.userId,
           created_at: nowIso(),
         });
-        return { view: await view(tx, saved), etag: saved.etag };
+        return { view: saved.toView(), etag: saved.etag };
       });
     },
 
@@ -172,7 +169,7 @@ export function createPartService(db: Db, config: Config, sellers: SellerService
       if (!seller) return { data: [], nextCursor: null };
       const query = Part.read(db).where('seller_id', seller.id);
       if (filter.status) query.where('status', filter.status);
-      return pagePartsNewestFirst(db, query, filter);
+      return pagePartsNewestFirst(query, filter);
     },
 
     /** A seller's shop window: the search, narrowed to the seller, newest first. */

@@ -7,6 +7,9 @@ export interface NewPart {
   id: string;
   sellerId: string;
   sellerType: string;
+  /** What the listing shows of its seller; kept current by the sellers module's events. */
+  sellerLegalName: string;
+  sellerCity: string;
   createdAt: string;
   input: PartInput;
 }
@@ -21,6 +24,8 @@ export function newPartRow(p: NewPart): Record<string, unknown> {
     status: p.input.status ?? 'active',
     seller_listed: true,
     seller_type: p.sellerType,
+    seller_legal_name: p.sellerLegalName,
+    seller_city: p.sellerCity,
     version: 1,
     created_at: p.createdAt,
     updated_at: p.createdAt,

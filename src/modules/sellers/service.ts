@@ -52,7 +52,7 @@ export function createSellerService(db: Db, config: Config, users: UserService) 
     if (!profile) return;
     const account = await users.findAccount(tx, profile.userId);
     const listed = profile.status === 'verified' && account?.status === 'active';
-    await hooks.emit(tx, 'sellerStandingChanged', { sellerId, listed, sellerType: profile.sellerType });
+    await hooks.emit(tx, 'sellerStandingChanged', { sellerId, listed, sellerType: profile.sellerType, legalName: profile.legalName, city: profile.city });
   }
 
   // A seller whose account is suspended leaves the market with it, and returns on reactivation.
