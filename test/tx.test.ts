@@ -177,3 +177,22 @@ describe('hooks', () => {
     expect(row).toMatchObject({ status: 'active', display_name: 'Test User' });
   });
 });
+
+describe('integers from the database', () => {
+  it('are read exactly up to 2^53 - 1, and refused beyond instead of rounded', async () => {
+    const pg = dialectOf(ctx.db) === 'postgresql';
+    const read = async (sql: string): Promise<unknown> => {
+      const result = (await ctx.db.raw(sql)) as { rows: object[] } | object[];
+      return Object.values((Array.isArray(result) ? result : result.rows)[0] as object)[0];
+    };
+    expect(await read(pg ? 'SELECT 9007199254740991::int8 AS n' : 'SELECT 9007199254740991 AS n')).toBe(9007199254740991);
+    // SQLite's driver gives beyond 2^53 a rounded number: the ledger will sum through a checked
+    // path there (better-sqlite3's safeIntegers), not through this one.
+    if (pg) {
+      // What SUM over a bigint column gives: numeric.
+      expect(await read('SELECT SUM(x) AS n FROM (VALUES (4503599627370496::int8), (4503599627370495::int8)) AS t(x)')).toBe(9007199254740991);
+      await expect(read('SELECT SUM(x) AS n FROM (VALUES (4503599627370496::int8), (4503599627370496::int8)) AS t(x)')).rejects.toThrow(/beyond 2\^53/);
+      await expect(read('SELECT 9007199254740993::int8 AS n')).rejects.toThrow(/beyond 2\^53/);
+    }
+  });
+});

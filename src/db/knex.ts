@@ -15,13 +15,33 @@ export type Db = Knex & { readonly [ROOT_HANDLE]: true };
 let pgTypesConfigured = false;
 
 /**
- * pg hands back int8 as strings and timestamptz as Date; the API promises numbers and
+ * An integer from PostgreSQL's text (int8, and numeric: what SUM and COUNT over bigint columns
+ * give). JavaScript numbers hold integers exactly up to 2^53 - 1, so a value beyond is refused
+ * rather than rounded: a sum over a large ledger must never pass through a float.
+ */
+export function parseSafeInteger(text: string): number {
+  if (!/^-?\d+$/.test(text)) throw new RangeError(`Not an integer: ${text}`);
+  const value = BigInt(text);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new RangeError(`The integer ${text} from the database is beyond 2^53 - 1; it cannot be read exactly`);
+  }
+  return Number(value);
+}
+
+/**
+ * numeric with a fraction (an average, a ratio) is read as a number: never used for money, which
+ * is stored and summed as integers of minor units.
+ */
+const parseNumeric = (text: string): number => (/^-?\d+$/.test(text) ? parseSafeInteger(text) : Number(text));
+
+/**
+ * pg hands back int8 and numeric as strings and timestamptz as Date; the API promises numbers and
  * RFC 3339 strings on both databases, so normalise once at the driver.
  */
 function configurePgTypes(): void {
   if (pgTypesConfigured) return;
-  pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
-  pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
+  pg.types.setTypeParser(pg.types.builtins.INT8, parseSafeInteger);
+  pg.types.setTypeParser(pg.types.builtins.NUMERIC, parseNumeric);
   pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (v) => new Date(v).toISOString());
   pgTypesConfigured = true;
 }
