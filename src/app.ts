@@ -4,6 +4,7 @@ import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import type { Db } from './db/knex';
 import { contractValidation } from './http/contract-validation';
@@ -19,6 +20,8 @@ export interface AppDependencies {
   config: Config;
   db: Db;
   logger?: Logger;
+  /** The system clock unless a test brings its own. */
+  clock?: Clock;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -47,9 +50,9 @@ function securityHeaders(): express.RequestHandler {
 }
 
 /** Builds the HTTP application; it does not listen, so tests drive it with supertest. */
-export function createApp({ config, db, logger = createLogger(config) }: AppDependencies): Express {
+export function createApp({ config, db, logger = createLogger(config), clock = systemClock }: AppDependencies): Express {
   const spec = loadSpec();
-  const services = createServices(db, config);
+  const services = createServices(db, config, clock);
   const app = express();
 
   app.disable('x-powered-by');

@@ -82,7 +82,8 @@ describe('POST /api/v1/auth/login', () => {
   it('lets a user in again once the window has passed', async () => {
     const user = await registerUser(ctx);
     for (let i = 0; i < 3; i += 1) await ctx.http().post('/api/v1/auth/login').send({ email: user.email, password: 'wrong-password-123' });
-    await ctx.db('rate_limits').update({ window_ends_at: Date.now() - 1 });
+    expectProblem(await ctx.http().post('/api/v1/auth/login').send({ email: user.email, password: PASSWORD }), 429, 'too-many-requests');
+    ctx.clock.advance(ctx.config.loginThrottle.windowSeconds * 1000);
     await ctx.http().post('/api/v1/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
   });
 });
@@ -188,7 +189,11 @@ describe('refresh tokens', () => {
   it('refuses an unknown or expired refresh token', async () => {
     expectProblem(await refresh('not-a-token'), 401, 'invalid-refresh-token');
     const user = await registerUser(ctx);
-    await ctx.db('refresh_tokens').where({ user_id: user.id }).update({ expires_at: new Date(Date.now() - 1000).toISOString() });
+    const other = await registerUser(ctx);
+    ctx.clock.advance(ctx.config.refreshTokenTtlDays * 86_400_000 - 1000);
+    // One second before the end of its life, a refresh token still works; at the end, no more.
+    await refresh(other.refreshToken).expect(200);
+    ctx.clock.advance(1000);
     expectProblem(await refresh(user.refreshToken), 401, 'invalid-refresh-token');
   });
 

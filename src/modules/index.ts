@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../clock';
 import type { Config } from '../config';
 import type { Db } from '../db/knex';
 import type { HandlerMap } from '../http/handler';
@@ -12,13 +13,13 @@ import { systemHandlers } from './system/routes';
 import { userHandlers } from './users/routes';
 import { createUserService } from './users/service';
 
-export function createServices(db: Db, config: Config) {
+export function createServices(db: Db, config: Config, clock: Clock = systemClock) {
   // Each module gets the services of the modules it uses, and subscribes to their hooks itself:
   // users ← auth, users ← sellers ← parts.
-  const users = createUserService(db);
-  const auth = createAuthService(db, config, users);
-  const sellers = createSellerService(db, config, users);
-  const parts = createPartService(db, config, sellers);
+  const users = createUserService(db, clock);
+  const auth = createAuthService(db, config, clock, users);
+  const sellers = createSellerService(db, config, clock, users);
+  const parts = createPartService(db, config, clock, sellers);
   return { auth, users, sellers, parts };
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import request from 'supertest';
 import { createApp } from '../../src/app';
+import { ManualClock } from '../../src/clock';
 import { loadConfig, type Config } from '../../src/config';
 import { createDb, type Db } from '../../src/db/knex';
 import { migrateLatest } from '../../src/db/migrations';
@@ -21,6 +22,8 @@ export const TEST_ENV = {
 
 export interface TestContext {
   app: Express;
+  /** The app's clock: tests move it instead of waiting. */
+  clock: ManualClock;
   db: Db;
   config: Config;
   http: () => ReturnType<typeof request>;
@@ -52,9 +55,11 @@ export async function createTestContext(env: Record<string, string> = {}): Promi
   const db = createDb(database);
   await migrateLatest(db);
   if (config.admin) await ensureAdmin(db, config, config.admin);
-  const app = createApp({ config, db });
+  const clock = new ManualClock(new Date());
+  const app = createApp({ config, db, clock });
   return {
     app,
+    clock,
     db,
     config,
     http: () => request(app),

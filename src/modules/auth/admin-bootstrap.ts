@@ -1,3 +1,4 @@
+import { systemClock } from '../../clock';
 import type { Config } from '../../config';
 import type { Db } from '../../db/knex';
 import { withTx } from '../../db/tx';
@@ -19,7 +20,7 @@ export async function ensureAdmin(
   credentials: { email: string; password: string },
   options: { resetPassword?: boolean } = {},
 ): Promise<AdminOutcome> {
-  const users = createUserService(db);
+  const users = createUserService(db, systemClock);
   const email = normalizeEmail(credentials.email);
   const existing = await users.findAccountByEmail(db, email);
   if (existing && existing.role !== 'admin') {

@@ -1,3 +1,4 @@
+import type { Clock } from '../../clock';
 import { createHash } from 'node:crypto';
 import type { Db } from '../../db/knex';
 import { Problem } from '../../http/problems';
@@ -20,7 +21,7 @@ const PURGE_EVERY = 500;
  * A hit is counted before the work it guards, in one atomic statement (no read-then-write), so
  * concurrent requests cannot slip through between a check and an increment.
  */
-export function createRateLimits(db: Db) {
+export function createRateLimits(db: Db, clock: Clock) {
   let hitsSincePurge = 0;
 
   async function increment(key: string, windowMs: number, now: number): Promise<{ hits: number; windowEndsAt: number }> {
@@ -44,7 +45,8 @@ export function createRateLimits(db: Db) {
 
   return {
     /** Counts one hit of `parts` against `limit`; throws 429 with Retry-After once over it. */
-    async hit(limit: RateLimit, parts: readonly string[], now = Date.now()): Promise<void> {
+    async hit(limit: RateLimit, parts: readonly string[]): Promise<void> {
+      const now = clock.now().getTime();
       const { hits, windowEndsAt } = await increment(keyOf(limit.name, parts), limit.windowSeconds * 1000, now);
       await purgeNowAndThen(now);
       if (hits <= limit.max) return;

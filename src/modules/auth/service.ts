@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { Config } from '../../config';
-import { nowIso, type Db } from '../../db/knex';
+import { isoNow, type Clock } from '../../clock';
+import type { Db } from '../../db/knex';
 import { withTx, type Tx } from '../../db/tx';
 import type { AuthContext } from '../../http/auth';
 import { Problem } from '../../http/problems';
@@ -21,8 +22,8 @@ const invalidCredentials = (): Problem => new Problem('invalid-credentials', 'Th
 const invalidRefresh = (): Problem => new Problem('invalid-refresh-token', 'The refresh token is invalid, expired or revoked; log in again.');
 
 /** Credentials, sessions and throttling; accounts themselves belong to the users module. */
-export function createAuthService(db: Db, config: Config, users: UserService) {
-  const limits = createRateLimits(db);
+export function createAuthService(db: Db, config: Config, clock: Clock, users: UserService) {
+  const limits = createRateLimits(db, clock);
   const { rateLimits, loginThrottle } = config;
   const loginsPerAddress: RateLimit = { name: 'login', max: rateLimits.loginPerAddress, windowSeconds: rateLimits.windowSeconds };
   const registrationsPerAddress: RateLimit = { name: 'registration', max: rateLimits.registerPerAddress, windowSeconds: rateLimits.windowSeconds };
@@ -32,7 +33,7 @@ export function createAuthService(db: Db, config: Config, users: UserService) {
 
   async function issueTokens(tx: Tx, user: Account, familyId: string): Promise<TokenPair> {
     const refreshToken = `${uuidv7()}.${randomBytes(32).toString('base64url')}`;
-    const now = Date.now();
+    const now = clock.now().getTime();
     await RefreshToken.query(tx).insert({
       id: uuidv7(),
       userId: user.id,
@@ -61,11 +62,11 @@ export function createAuthService(db: Db, config: Config, users: UserService) {
   }
 
   async function revokeAllRefreshTokens(tx: Tx, userId: string): Promise<void> {
-    await RefreshToken.query(tx).where({ user_id: userId }).whereNull('revoked_at').patch({ revokedAt: nowIso() });
+    await RefreshToken.query(tx).where({ user_id: userId }).whereNull('revoked_at').patch({ revokedAt: isoNow(clock) });
   }
 
   async function revokeFamily(tx: Tx, familyId: string): Promise<void> {
-    await RefreshToken.query(tx).where({ family_id: familyId }).whereNull('revoked_at').patch({ revokedAt: nowIso() });
+    await RefreshToken.query(tx).where({ family_id: familyId }).whereNull('revoked_at').patch({ revokedAt: isoNow(clock) });
   }
 
   return {
@@ -101,12 +102,12 @@ export function createAuthService(db: Db, config: Config, users: UserService) {
         const token = await RefreshToken.query(tx).findOne({ token_hash: sha256(refreshToken) });
         if (!token || token.revokedAt) return null;
         // Conditional update: of two concurrent refreshes with one token, exactly one wins.
-        const claimed = await RefreshToken.query(tx).where({ id: token.id }).whereNull('used_at').patch({ usedAt: nowIso() });
+        const claimed = await RefreshToken.query(tx).where({ id: token.id }).whereNull('used_at').patch({ usedAt: isoNow(clock) });
         if (claimed === 0) {
           await revokeFamily(tx, token.familyId);
           return 'reused' as const;
         }
-        if (Date.parse(token.expiresAt) <= Date.now()) return null;
+        if (Date.parse(token.expiresAt) <= clock.now().getTime()) return null;
         const user = await users.findAccount(tx, token.userId);
         // A token of an older generation outlived a password change or a suspension.
         if (!user || user.status !== 'active' || user.tokenGeneration !== token.generation) return null;

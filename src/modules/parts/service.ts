@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Config } from '../../config';
-import { nowIso, type Db } from '../../db/knex';
+import { isoNow, type Clock } from '../../clock';
+import type { Db } from '../../db/knex';
 import { forUpdate, withTx, type Tx } from '../../db/tx';
 import type { components } from '../../generated/api';
 import type { AuthContext } from '../../http/auth';
@@ -28,7 +29,7 @@ const sellerNotVerified = (status: string | null): Problem =>
   );
 type StockAdjustment = components['schemas']['StockAdjustment'];
 
-export function createPartService(db: Db, config: Config, sellers: SellerService) {
+export function createPartService(db: Db, config: Config, clock: Clock, sellers: SellerService) {
   // Search reads a seller's standing from the listing rows; they follow it in the same transaction.
   sellers.hooks.on('sellerStandingChanged', applySellerStanding);
 
@@ -80,7 +81,7 @@ export function createPartService(db: Db, config: Config, sellers: SellerService
   async function saveVersioned(tx: Tx, part: Part, changes: Record<string, unknown>): Promise<Part> {
     const updated = await tx('parts')
       .where({ id: part.id, version: part.version })
-      .update({ ...changes, version: part.version + 1, updated_at: nowIso() });
+      .update({ ...changes, version: part.version + 1, updated_at: isoNow(clock) });
     if (updated === 0) throw new Problem('precondition-failed', 'The listing changed meanwhile; reload it and retry.');
     return Part.read(tx).findById(part.id).throwIfNotFound();
   }
@@ -93,7 +94,7 @@ export function createPartService(db: Db, config: Config, sellers: SellerService
         if (!seller) throw sellerNotVerified(null);
         if (seller.status !== 'verified') throw sellerNotVerified(seller.status);
         const id = uuidv7();
-        const now = nowIso();
+        const now = isoNow(clock);
         const searchColumns = await index.columnsFor(tx, indexed(id, input));
         await tx('parts').insert({ ...newPartRow({ id, sellerId: seller.id, sellerType: seller.sellerType, sellerLegalName: seller.legalName, sellerCity: seller.city, createdAt: now, input }), ...searchColumns });
         await writeChildRows(tx, id, input, false);
@@ -149,7 +150,7 @@ export function createPartService(db: Db, config: Config, sellers: SellerService
         if (quantity < 0) throw new Problem('insufficient-stock', `Only ${part.quantity} in stock; cannot remove ${part.quantity - quantity}.`);
         if (quantity > 1_000_000) throw validationProblem('/body/delta', 'would take the stock above 1000000');
         const delta = quantity - part.quantity;
-        await tx('parts').where({ id: part.id }).update({ quantity, version: part.version + 1, updated_at: nowIso() });
+        await tx('parts').where({ id: part.id }).update({ quantity, version: part.version + 1, updated_at: isoNow(clock) });
         const saved = await Part.read(tx).findById(part.id).throwIfNotFound();
         await tx('part_stock_movements').insert({
           id: uuidv7(),
@@ -158,7 +159,7 @@ export function createPartService(db: Db, config: Config, sellers: SellerService
           quantity_after: saved.quantity,
           reason: adjustment.reason,
           actor_id: auth.userId,
-          created_at: nowIso(),
+          created_at: isoNow(clock),
         });
         return { view: saved.toView(), etag: saved.etag };
       });

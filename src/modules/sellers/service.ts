@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Config } from '../../config';
-import { nowIso, type Db } from '../../db/knex';
+import { isoNow, type Clock } from '../../clock';
+import type { Db } from '../../db/knex';
 import { forUpdate, withTx, type Queryable, type Tx } from '../../db/tx';
 import { isUniqueViolation } from '../../db/errors';
 import { pageNewestFirst, type PageRequest } from '../../http/keyset-paging';
@@ -43,7 +44,7 @@ export interface PublicSellerFilter extends PageRequest {
 }
 
 /** Seller profiles and their review; the `seller_profiles` and `seller_status_events` tables are this module's. */
-export function createSellerService(db: Db, config: Config, users: UserService) {
+export function createSellerService(db: Db, config: Config, clock: Clock, users: UserService) {
   const hooks = new Hooks<SellerEvents>();
 
   /** Tells the other modules what buyers may now see of the seller (see SellerEvents). */
@@ -93,7 +94,7 @@ export function createSellerService(db: Db, config: Config, users: UserService) 
       toStatus: to,
       reason,
       actorId,
-      createdAt: nowIso(),
+      createdAt: isoNow(clock),
     });
   }
 
@@ -108,7 +109,7 @@ export function createSellerService(db: Db, config: Config, users: UserService) 
         ...columnsOf(next),
         status: reopen ? 'pending' : current.status,
         version: current.version + 1,
-        updatedAt: nowIso(),
+        updatedAt: isoNow(clock),
       });
     if (updated === 0) throw new Problem('precondition-failed', 'The profile changed meanwhile; reload it and retry.');
     await publishStanding(tx, current.id);
@@ -141,7 +142,7 @@ export function createSellerService(db: Db, config: Config, users: UserService) 
         return { view: await toView(tx, saved), etag: saved.etag, created: false };
       }
       if (ifMatch !== undefined && ifMatch !== '*') assertIfMatch(ifMatch, '"0"');
-      const now = nowIso();
+      const now = isoNow(clock);
       const created = await SellerProfile.query(tx).insertAndFetch({
         id: uuidv7(),
         userId,
@@ -233,7 +234,7 @@ export function createSellerService(db: Db, config: Config, users: UserService) 
           throw new Problem('invalid-state-transition', `A seller in status ${profile.status} cannot be moved to ${to}.`);
         }
         await recordStatus(tx, profile, to, reason, actorId);
-        const now = nowIso();
+        const now = isoNow(clock);
         const updated = await SellerProfile.query(tx).where({ id: profile.id, version: profile.version }).patch({
           status: to,
           verifiedAt: to === 'verified' ? now : profile.verifiedAt,

@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { isUniqueViolation } from '../../db/errors';
-import { nowIso, type Db } from '../../db/knex';
+import { isoNow, type Clock } from '../../clock';
+import type { Db } from '../../db/knex';
 import { withTx, type Queryable, type Tx } from '../../db/tx';
 import { pageNewestFirst, type PageRequest } from '../../http/keyset-paging';
 import type { Page } from '../../http/pagination';
@@ -41,7 +42,7 @@ export interface NewAccount {
  * Accounts: the `users` table is this module's. Credentials are checked and hashed by the auth
  * module, which reads and writes accounts through the methods below.
  */
-export function createUserService(db: Db) {
+export function createUserService(db: Db, clock: Clock) {
   const hooks = new Hooks<UserEvents>();
 
   async function findOrThrow(q: Queryable, userId: string): Promise<User> {
@@ -60,7 +61,7 @@ export function createUserService(db: Db) {
       const user = await findOrThrow(tx, userId);
       if (user.status === status) throw new Problem('invalid-state-transition', `The account is already ${status}.`);
       if (status === 'suspended') await endSessions(tx, user.id);
-      const updated = await User.query(tx).patchAndFetchById(user.id, { status, statusReason: reason, updatedAt: nowIso() });
+      const updated = await User.query(tx).patchAndFetchById(user.id, { status, statusReason: reason, updatedAt: isoNow(clock) });
       await hooks.emit(tx, 'accountStatusChanged', { userId: user.id, status });
       return updated.toView();
     });
@@ -75,7 +76,7 @@ export function createUserService(db: Db) {
 
     async updateMe(userId: string, patch: { displayName?: string }): Promise<UserView> {
       const changes = patch.displayName === undefined ? {} : { displayName: patch.displayName };
-      const user = await User.query(db).patchAndFetchById(userId, { ...changes, updatedAt: nowIso() });
+      const user = await User.query(db).patchAndFetchById(userId, { ...changes, updatedAt: isoNow(clock) });
       if (!user) throw notFound('user');
       return user.toView();
     },
@@ -95,7 +96,7 @@ export function createUserService(db: Db) {
 
     /** A new active account; 409 `email-taken` when the email is in use (compared lower-cased). */
     async createAccount(q: Queryable, input: NewAccount): Promise<Account> {
-      const now = nowIso();
+      const now = isoNow(clock);
       try {
         return await User.query(q).insertAndFetch({
           id: uuidv7(),
@@ -119,7 +120,7 @@ export function createUserService(db: Db) {
     async setPasswordHash(tx: Tx, userId: string, passwordHash: string, options: { reactivate?: boolean } = {}): Promise<void> {
       await User.query(tx)
         .findById(userId)
-        .patch({ passwordHash, updatedAt: nowIso(), ...(options.reactivate ? { status: 'active' as const } : {}) });
+        .patch({ passwordHash, updatedAt: isoNow(clock), ...(options.reactivate ? { status: 'active' as const } : {}) });
       await endSessions(tx, userId);
     },
 
