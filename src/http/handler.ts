@@ -16,6 +16,7 @@ export type RequestBody<K extends OperationId> =
   Operation<K> extends { requestBody: infer R } ? ([R] extends [never] ? undefined : ContentOf<NonNullable<R>>) : undefined;
 type ParametersOf<K extends OperationId> = Operation<K>['parameters'];
 export type PathParams<K extends OperationId> = ParametersOf<K> extends { path: infer P } ? ([P] extends [never] ? Record<string, never> : P) : Record<string, never>;
+export type HeaderParams<K extends OperationId> = ParametersOf<K> extends { header?: infer H } ? ([H] extends [never] ? Record<string, never> : NonNullable<H>) : Record<string, never>;
 export type QueryParams<K extends OperationId> = ParametersOf<K> extends { query?: infer Q } ? ([Q] extends [never] ? Record<string, never> : NonNullable<Q>) : Record<string, never>;
 
 type Responses<K extends OperationId> = Operation<K>['responses'];
@@ -32,6 +33,8 @@ export interface HandlerContext<K extends OperationId> {
   body: RequestBody<K>;
   params: PathParams<K>;
   query: QueryParams<K>;
+  /** The header parameters the operation declares (validated), under the contract's names. */
+  headers: HeaderParams<K>;
   /** Set by the router from a valid bearer token (always, on operations that require one). */
   auth: AuthContext | undefined;
   req: Request;

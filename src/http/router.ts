@@ -25,6 +25,8 @@ export interface ResolvedOperation {
   takesBody: boolean;
   /** Query parameters the contract types as integers, checked as written (see `assertIntegerQuery`). */
   integerQuery: readonly string[];
+  /** Header parameters the operation declares, as the contract spells them (`If-Match`). */
+  headerParameters: readonly string[];
   handler: AnyHandler;
 }
 
@@ -43,15 +45,22 @@ interface CompiledPath {
   allow: string;
 }
 
-/** Names of the query parameters whose schema is an integer, resolved once at start. */
-function integerQueryParameters(operation: OpenApiOperation, document: OpenApiDocument): string[] {
-  const names: string[] = [];
-  for (const raw of (operation.parameters as { $ref?: string }[] | undefined) ?? []) {
-    const parameter = (raw.$ref ? resolvePointer(document, raw.$ref) : raw) as { name: string; in: string; schema?: { type?: string; $ref?: string } };
-    const schema = parameter.schema?.$ref ? (resolvePointer(document, parameter.schema.$ref) as { type?: string }) : parameter.schema;
-    if (parameter.in === 'query' && schema?.type === 'integer') names.push(parameter.name);
-  }
-  return names;
+interface DeclaredParameter {
+  name: string;
+  in: string;
+  schema?: { type?: string; $ref?: string };
+}
+
+/** An operation's parameters, references resolved, once at start. */
+function parametersOf(operation: OpenApiOperation, document: OpenApiDocument): DeclaredParameter[] {
+  return ((operation.parameters as { $ref?: string }[] | undefined) ?? []).map((raw) => (raw.$ref ? resolvePointer(document, raw.$ref) : raw) as DeclaredParameter);
+}
+
+/** Names of the query parameters whose schema is an integer. */
+function integerQueryParameters(parameters: readonly DeclaredParameter[], document: OpenApiDocument): string[] {
+  return parameters
+    .filter((p) => p.in === 'query' && (p.schema?.$ref ? (resolvePointer(document, p.schema.$ref) as { type?: string }) : p.schema)?.type === 'integer')
+    .map((p) => p.name);
 }
 
 const resolvePointer = (document: OpenApiDocument, ref: string): unknown =>
@@ -86,12 +95,14 @@ function compilePaths(spec: LoadedSpec, handlers: HandlerMap): CompiledPath[] {
       path = { template: op.path, pattern, byMethod: new Map(), allow: '' };
       byTemplate.set(op.path, path);
     }
+    const parameters = parametersOf(op.operation, spec.document);
     const resolved = {
       operationId: op.operationId as OperationId,
       template: op.path,
       security: securityRuleOf(op.operation, spec.document),
       takesBody: op.operation.requestBody !== undefined,
-      integerQuery: integerQueryParameters(op.operation, spec.document),
+      integerQuery: integerQueryParameters(parameters, spec.document),
+      headerParameters: parameters.filter((p) => p.in === 'header').map((p) => p.name),
       handler,
     };
     path.byMethod.set(op.method.toUpperCase(), resolved);
@@ -178,11 +189,17 @@ export function contractRouter(spec: LoadedSpec, handlers: HandlerMap, options: 
   };
 
   const dispatch = async (req: Request, res: Response): Promise<void> => {
-    const { handler } = req.operation as ResolvedOperation;
+    const { handler, headerParameters } = req.operation as ResolvedOperation;
     // Path parameters as the validator matched, decoded and checked them (Express resets
     // `req.params` for every middleware mounted with `app.use`).
     const params = (req as OpenApiRequest).openapi?.pathParams ?? {};
-    const ctx = { body: req.body as unknown, params, query: req.query, auth: req.auth, req, res };
+    // The declared header parameters only, under the names the contract gives them.
+    const headers: Record<string, string> = {};
+    for (const name of headerParameters) {
+      const value = req.headers[name.toLowerCase()];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    const ctx = { body: req.body as unknown, params, query: req.query, headers, auth: req.auth, req, res };
     send(res, await handler(ctx));
   };
 

@@ -16,11 +16,11 @@ export function sellerHandlers(sellers: SellerService) {
       return { status: 200, body: view, headers: { ETag: etag } };
     },
     putMySellerProfile: async (ctx) => {
-      const { view, etag, created } = await sellers.putMine(requireAuth(ctx).userId, ctx.body, ctx.req.get('If-Match'));
+      const { view, etag, created } = await sellers.putMine(requireAuth(ctx).userId, ctx.body, ctx.headers['If-Match']);
       return { status: created ? 201 : 200, body: view, headers: { ETag: etag } };
     },
     updateMySellerProfile: async (ctx) => {
-      const { view, etag } = await sellers.patchMine(requireAuth(ctx).userId, ctx.body, ctx.req.get('If-Match'));
+      const { view, etag } = await sellers.patchMine(requireAuth(ctx).userId, ctx.body, ctx.headers['If-Match']);
       return { status: 200, body: view, headers: { ETag: etag } };
     },
     listSellers: async ({ query }) => ({ status: 200, body: await sellers.listPublic(query) }),
