@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './clock';
 import type { Config } from './config';
 import type { Db } from './db/knex';
 import { contractValidation } from './http/contract-validation';
+import { idempotencyStore } from './http/idempotency';
 import { inSeries } from './http/series';
 import { problemHandler } from './http/error-handler';
 import { requestLogging } from './http/request-log';
@@ -73,6 +74,8 @@ export function createApp({ config, db, logger = createLogger(config), clock = s
   const router = contractRouter(spec, createHandlers(db, spec, services), {
     authenticate: services.auth.authenticate,
     parseBody: express.json({ limit: config.bodyLimitBytes }),
+    db,
+    idempotency: idempotencyStore(db, clock),
   });
   const validation = contractValidation({
     apiSpec: structuredClone(spec.document) as never,

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -78,14 +79,22 @@ describe('npm start', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'otomoto-start-'));
     // scrypt at 2^18 keeps a registration busy for a good fraction of a second: long enough to be in flight.
     const server = await startServer({ SQLITE_PATH: path.join(dataDir, 'otomoto.sqlite'), JWT_SECRET: 'x'.repeat(40), SEED_DEMO: 'false', PASSWORD_SCRYPT_LOG_N: '18' });
-    const inFlight = fetch(`${server.base}/api/v1/auth/register`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email: 'late@example.ma', password: 'a-very-long-password', displayName: 'Late', role: 'buyer' }),
+    // The whole request is sent before the signal: a fixed pause could lose the race on a busy machine.
+    let sent: () => void = () => undefined;
+    const requestSent = new Promise<void>((resolve) => (sent = resolve));
+    const inFlight = new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${server.base}/api/v1/auth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.on('finish', sent);
+      req.end(JSON.stringify({ email: 'late@example.ma', password: 'a-very-long-password', displayName: 'Late', role: 'buyer' }));
     });
-    await new Promise((r) => setTimeout(r, 100));
+    await requestSent;
+    await new Promise((r) => setTimeout(r, 50));
     server.child.kill('SIGTERM');
-    expect((await inFlight).status).toBe(201);
+    expect(await inFlight).toBe(201);
     expect(await server.exited).toBe(0);
   });
 

@@ -5,6 +5,7 @@ import * as parts from '../../migrations/20261124000300_parts';
 import * as fitmentWalk from '../../migrations/20261125000100_fitment_walk';
 import * as authHardening from '../../migrations/20261126000100_auth_hardening';
 import * as listingSellerSummary from '../../migrations/20261127000100_listing_seller_summary';
+import * as idempotencyKeys from '../../migrations/20261127000200_idempotency_keys';
 import type { Db } from './knex';
 
 interface Migration {
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '20261125000100_fitment_walk': fitmentWalk,
   '20261126000100_auth_hardening': authHardening,
   '20261127000100_listing_seller_summary': listingSellerSummary,
+  '20261127000200_idempotency_keys': idempotencyKeys,
 };
 
 const source: Knex.MigrationSource<string> = {

@@ -115,7 +115,8 @@ export interface paths {
          * A guide for API users (Markdown)
          * @description The guides the reference links to, as Markdown: `conventions` (errors, lists, money, text,
          *     query strings, versions, retries), `problems` (every problem type), `security` (passwords,
-         *     tokens, throttling, the OWASP API Top 10) and `search` (how listings are searched).
+         *     tokens, throttling, the OWASP API Top 10), `search` (how listings are searched), `idempotency`
+         *     (`Idempotency-Key`) and `clients` (a client typed from the contract).
          */
         get: operations["getGuide"];
         put?: never;
@@ -359,6 +360,7 @@ export interface paths {
          * List a part for sale
          * @description For verified sellers (403 `seller-not-verified` otherwise). `grade` is required for used parts and
          *     refused for others; `donorVehicle` only for used parts. Published at once unless `status` is `draft`.
+         *     With an `Idempotency-Key`, a retried request creates one listing and gets the first answer again.
          */
         post: operations["createPart"];
         delete?: never;
@@ -430,7 +432,7 @@ export interface paths {
         put?: never;
         /**
          * Adjust the stock of your listing
-         * @description Relative (`delta`) or absolute (`quantity`), with a reason kept in the stock history. Stock never goes below zero (409). Owner only, while verified (403 `seller-not-verified` otherwise); concurrent adjustments add up.
+         * @description Relative (`delta`) or absolute (`quantity`), with a reason kept in the stock history. Stock never goes below zero (409). Owner only, while verified (403 `seller-not-verified` otherwise); concurrent adjustments add up. With an `Idempotency-Key`, a retried adjustment is applied once.
          */
         post: operations["adjustPartStock"];
         delete?: never;
@@ -697,9 +699,11 @@ export interface components {
          *     | `invalid-state-transition` | 409 | The resource's current status does not allow this action. |
          *     | `seller-profile-required` | 409 | The action needs a seller profile, which does not exist yet. |
          *     | `insufficient-stock` | 409 | The stock would go below zero. |
+         *     | `idempotency-key-in-flight` | 409 | A request with this `Idempotency-Key` is still running; retry after `Retry-After`. |
          *     | `conflict` | 409 | The change collides with data stored meanwhile (a duplicate, a vanished reference); reload and retry. |
          *     | `precondition-failed` | 412 | `If-Match` does not match the current version. |
          *     | `payload-too-large` | 413 | The body exceeds the size limit. |
+         *     | `idempotency-key-reused` | 422 | This `Idempotency-Key` was used for another request (another body or operation). |
          *     | `unsupported-media-type` | 415 | The body is not `application/json`. |
          *     | `too-many-requests` | 429 | Rate limited; retry after `Retry-After` seconds. |
          *     | `internal-error` | 500 | Unexpected failure; quote `requestId` to support. |
@@ -1453,6 +1457,25 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description This `Idempotency-Key` was already used for another request. */
+        IdempotencyKeyReused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://otomoto.dev/problems/idempotency-key-reused",
+                 *       "title": "Idempotency key reused",
+                 *       "status": 422,
+                 *       "detail": "This Idempotency-Key was used for another request; use a new key for a new request.",
+                 *       "instance": "/api/v1/parts",
+                 *       "requestId": "0193a5b2-7c1e-7d4f-9a0b-3c2d1e0f4a5b"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         /**
@@ -1503,6 +1526,16 @@ export interface components {
         SortQuery: "relevance" | "newest" | "price" | "-price";
         /** @description Add counts by category, condition and seller type for the whole result. */
         FacetsQuery: boolean;
+        /**
+         * @description A key of your choosing (a UUID is a good one), the same for every retry of one request, so that
+         *     the request has one effect however often it is sent. The first answer (success or problem) is
+         *     kept 24 hours for your account and sent again, with `Idempotent-Replayed: true`, to a retry
+         *     with the same key and body; the same key with another body is a 422
+         *     `idempotency-key-reused`; a retry while the first is still running is a 409
+         *     `idempotency-key-in-flight` (retry after `Retry-After`). See docs/idempotency.md.
+         * @example 5f0c6a1e-8a44-4b8e-9d7c-6f1a2b3c4d5e
+         */
+        IdempotencyKeyHeader: string;
         /** @description Listing id. */
         PartIdPath: components["schemas"]["Id"];
         /** @description User id. */
@@ -1518,6 +1551,8 @@ export interface components {
         WWWAuthenticate: string;
         /** @description Current version of the resource, to send back in `If-Match`. */
         ETag: string;
+        /** @description Present (`true`) when this answer is the stored answer to an earlier request with the same `Idempotency-Key`. */
+        IdempotentReplayed: "true";
     };
     pathItems: never;
 }
@@ -1667,7 +1702,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description Which guide. */
-                guide: "conventions" | "problems" | "security" | "search";
+                guide: "conventions" | "problems" | "security" | "search" | "idempotency" | "clients";
             };
             cookie?: never;
         };
@@ -2192,7 +2227,18 @@ export interface operations {
     createPart: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choosing (a UUID is a good one), the same for every retry of one request, so that
+                 *     the request has one effect however often it is sent. The first answer (success or problem) is
+                 *     kept 24 hours for your account and sent again, with `Idempotent-Replayed: true`, to a retry
+                 *     with the same key and body; the same key with another body is a 422
+                 *     `idempotency-key-reused`; a retry while the first is still running is a 409
+                 *     `idempotency-key-in-flight` (retry after `Retry-After`). See docs/idempotency.md.
+                 * @example 5f0c6a1e-8a44-4b8e-9d7c-6f1a2b3c4d5e
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKeyHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2206,6 +2252,7 @@ export interface operations {
             201: {
                 headers: {
                     ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2215,8 +2262,10 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -2381,7 +2430,18 @@ export interface operations {
     adjustPartStock: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key of your choosing (a UUID is a good one), the same for every retry of one request, so that
+                 *     the request has one effect however often it is sent. The first answer (success or problem) is
+                 *     kept 24 hours for your account and sent again, with `Idempotent-Replayed: true`, to a retry
+                 *     with the same key and body; the same key with another body is a 422
+                 *     `idempotency-key-reused`; a retry while the first is still running is a 409
+                 *     `idempotency-key-in-flight` (retry after `Retry-After`). See docs/idempotency.md.
+                 * @example 5f0c6a1e-8a44-4b8e-9d7c-6f1a2b3c4d5e
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKeyHeader"];
+            };
             path: {
                 /** @description Listing id. */
                 partId: components["parameters"]["PartIdPath"];
@@ -2398,6 +2458,7 @@ export interface operations {
             200: {
                 headers: {
                     ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2411,6 +2472,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["InternalError"];
         };
     };

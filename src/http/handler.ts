@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { operations } from '../generated/api';
+import type { Tx } from '../db/tx';
 import type { AuthContext } from './auth';
 
 /**
@@ -35,6 +36,11 @@ export interface HandlerContext<K extends OperationId> {
   query: QueryParams<K>;
   /** The header parameters the operation declares (validated), under the contract's names. */
   headers: HeaderParams<K>;
+  /**
+   * Runs `work` in the request's transaction. With an `Idempotency-Key`, that transaction also
+   * stores the answer, so the effect and its replay commit together (docs/idempotency.md).
+   */
+  tx: <R>(work: (tx: Tx) => Promise<R>) => Promise<R>;
   /** Set by the router from a valid bearer token (always, on operations that require one). */
   auth: AuthContext | undefined;
   req: Request;

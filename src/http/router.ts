@@ -1,7 +1,11 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { OpenApiRequest } from 'express-openapi-validator/dist/framework/types';
 import { authenticateRequest, authenticationNeeded, securityRuleOf, type SecurityRule, type TokenAuthenticator } from './auth';
-import type { HandlerMap, OperationId } from './handler';
+import type { HandlerContext, HandlerMap, OperationId } from './handler';
+import type { Db } from '../db/knex';
+import { withTx } from '../db/tx';
+import { toProblem } from './error-handler';
+import { answerOnce, requestFingerprint, type IdempotencyStore, type IdempotencyUse } from './idempotency';
 import { Problem, validationProblem } from './problems';
 import type { LoadedSpec, OpenApiDocument, OpenApiOperation } from './spec';
 import { normalizeStrings } from './unicode';
@@ -13,7 +17,7 @@ interface RawReply {
   headers?: Record<string, string>;
   contentType?: string;
 }
-type AnyHandler = (ctx: unknown) => Promise<RawReply> | RawReply;
+type AnyHandler = (ctx: HandlerContext<OperationId>) => Promise<RawReply> | RawReply;
 
 /** One operation of the contract, ready to serve. */
 export interface ResolvedOperation {
@@ -27,6 +31,8 @@ export interface ResolvedOperation {
   integerQuery: readonly string[];
   /** Header parameters the operation declares, as the contract spells them (`If-Match`). */
   headerParameters: readonly string[];
+  /** Whether the operation takes an `Idempotency-Key`, as its declared header parameter says. */
+  idempotency: IdempotencyUse;
   handler: AnyHandler;
 }
 
@@ -48,12 +54,20 @@ interface CompiledPath {
 interface DeclaredParameter {
   name: string;
   in: string;
+  required?: boolean;
   schema?: { type?: string; $ref?: string };
 }
 
 /** An operation's parameters, references resolved, once at start. */
 function parametersOf(operation: OpenApiOperation, document: OpenApiDocument): DeclaredParameter[] {
   return ((operation.parameters as { $ref?: string }[] | undefined) ?? []).map((raw) => (raw.$ref ? resolvePointer(document, raw.$ref) : raw) as DeclaredParameter);
+}
+
+const IDEMPOTENCY_KEY = 'Idempotency-Key';
+
+function idempotencyUseOf(parameters: readonly DeclaredParameter[]): IdempotencyUse {
+  const declared = parameters.find((p) => p.in === 'header' && p.name === IDEMPOTENCY_KEY);
+  return declared ? (declared.required ? 'required' : 'optional') : 'absent';
 }
 
 /** Names of the query parameters whose schema is an integer. */
@@ -103,6 +117,7 @@ function compilePaths(spec: LoadedSpec, handlers: HandlerMap): CompiledPath[] {
       takesBody: op.operation.requestBody !== undefined,
       integerQuery: integerQueryParameters(parameters, spec.document),
       headerParameters: parameters.filter((p) => p.in === 'header').map((p) => p.name),
+      idempotency: idempotencyUseOf(parameters),
       handler,
     };
     path.byMethod.set(op.method.toUpperCase(), resolved);
@@ -127,9 +142,16 @@ function compilePaths(spec: LoadedSpec, handlers: HandlerMap): CompiledPath[] {
  * - `dispatch`, after the validator, runs the handler named by the operationId.
  * One table serves both, so a route cannot exist outside the contract.
  */
-export function contractRouter(spec: LoadedSpec, handlers: HandlerMap, options: { authenticate: TokenAuthenticator; parseBody: RequestHandler }) {
+export interface RouterOptions {
+  authenticate: TokenAuthenticator;
+  parseBody: RequestHandler;
+  db: Db;
+  idempotency: IdempotencyStore;
+}
+
+export function contractRouter(spec: LoadedSpec, handlers: HandlerMap, options: RouterOptions) {
   const compiled = compilePaths(spec, handlers);
-  const { authenticate, parseBody } = options;
+  const { authenticate, parseBody, db, idempotency } = options;
 
   // Paths without parameters are found by their text; the others by their patterns, in order.
   const literal = new Map(compiled.filter((c) => !c.template.includes('{')).map((c) => [c.template, c]));
@@ -189,7 +211,8 @@ export function contractRouter(spec: LoadedSpec, handlers: HandlerMap, options: 
   };
 
   const dispatch = async (req: Request, res: Response): Promise<void> => {
-    const { handler, headerParameters } = req.operation as ResolvedOperation;
+    const operation = req.operation as ResolvedOperation;
+    const { handler, headerParameters } = operation;
     // Path parameters as the validator matched, decoded and checked them (Express resets
     // `req.params` for every middleware mounted with `app.use`).
     const params = (req as OpenApiRequest).openapi?.pathParams ?? {};
@@ -199,11 +222,34 @@ export function contractRouter(spec: LoadedSpec, handlers: HandlerMap, options: 
       const value = req.headers[name.toLowerCase()];
       if (typeof value === 'string') headers[name] = value;
     }
-    const ctx = { body: req.body as unknown, params, query: req.query, headers, auth: req.auth, req, res };
-    send(res, await handler(ctx));
+    const ctx = { body: req.body, params, query: req.query, headers, auth: req.auth, req, res } as Omit<HandlerContext<OperationId>, 'tx'>;
+    const key = headers[IDEMPOTENCY_KEY];
+    if (operation.idempotency === 'absent' || key === undefined) {
+      send(res, await handler({ ...ctx, tx: (work) => withTx(db, work) }));
+      return;
+    }
+    const scope = { userId: req.auth?.userId ?? 'anonymous', key, operationId: operation.operationId, fingerprint: requestFingerprint(operation.operationId, req.path, req.body) };
+    const { reply, replayed } = await answerOnce(idempotency, db, scope, async (tx) => handler({ ...ctx, tx: (work) => work(tx) }), (err) => {
+      const problem = toProblem(err);
+      return problem && { status: problem.status, body: problem.body(req.originalUrl.split('?')[0] ?? '/', String(req.id)), headers: problem.extra.headers, contentType: 'application/problem+json' };
+    });
+    send(res, replayed ? replayOf(reply, String(req.id)) : reply);
   };
 
   return { gate, dispatch };
+}
+
+/**
+ * A stored answer sent again: marked as such, and a problem names this exchange's request id (as
+ * every problem does), not the first one's.
+ */
+function replayOf(reply: RawReply, requestId: string): RawReply {
+  const problem = reply.contentType === 'application/problem+json' && typeof reply.body === 'object' && reply.body !== null;
+  return {
+    ...reply,
+    body: problem ? { ...(reply.body as object), requestId } : reply.body,
+    headers: { ...reply.headers, 'Idempotent-Replayed': 'true' },
+  };
 }
 
 function send(res: Response, reply: RawReply): void {

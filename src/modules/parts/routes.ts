@@ -6,11 +6,11 @@ export function partHandlers(parts: PartService) {
 
   return {
     searchParts: async ({ query }) => ({ status: 200, body: await parts.search(query) }),
-    createPart: async (ctx) => ({ status: 201, ...withEtag(await parts.create(requireAuth(ctx), ctx.body)) }),
+    createPart: async (ctx) => ({ status: 201, ...withEtag(await ctx.tx((tx) => parts.create(tx, requireAuth(ctx), ctx.body))) }),
     getPart: async (ctx) => ({ status: 200, ...withEtag(await parts.get(ctx.auth, ctx.params.partId)) }),
     updatePart: async (ctx) => ({ status: 200, ...withEtag(await parts.update(requireAuth(ctx), ctx.params.partId, ctx.body, ctx.headers['If-Match'])) }),
     withdrawPart: async (ctx) => ({ status: 200, ...withEtag(await parts.withdraw(requireAuth(ctx), ctx.params.partId, ctx.headers['If-Match'])) }),
-    adjustPartStock: async (ctx) => ({ status: 200, ...withEtag(await parts.adjustStock(requireAuth(ctx), ctx.params.partId, ctx.body)) }),
+    adjustPartStock: async (ctx) => ({ status: 200, ...withEtag(await ctx.tx((tx) => parts.adjustStock(tx, requireAuth(ctx), ctx.params.partId, ctx.body))) }),
     listSellerParts: async ({ params, query }) => ({ status: 200, body: await parts.listBySeller(params.sellerId, query) }),
     listMyParts: async (ctx) => ({ status: 200, body: await parts.listMine(requireAuth(ctx), ctx.query) }),
     comparePartOffers: async ({ query }) => ({ status: 200, body: await parts.compare(query.partNumber) }),

@@ -87,20 +87,19 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
   }
 
   return {
-    async create(auth: AuthContext, input: PartInput): Promise<{ view: PartView; etag: string }> {
+    /** In the caller's transaction: the request's, which also stores its idempotent answer. */
+    async create(tx: Tx, auth: AuthContext, input: PartInput): Promise<{ view: PartView; etag: string }> {
       assertPartRules(input, config.currency);
-      return withTx(db, async (tx) => {
-        const seller = await sellers.findProfileByUser(tx, auth.userId);
-        if (!seller) throw sellerNotVerified(null);
-        if (seller.status !== 'verified') throw sellerNotVerified(seller.status);
-        const id = uuidv7();
-        const now = isoNow(clock);
-        const searchColumns = await index.columnsFor(tx, indexed(id, input));
-        await tx('parts').insert({ ...newPartRow({ id, sellerId: seller.id, sellerType: seller.sellerType, sellerLegalName: seller.legalName, sellerCity: seller.city, createdAt: now, input }), ...searchColumns });
-        await writeChildRows(tx, id, input, false);
-        const part = await Part.read(tx).findById(id).throwIfNotFound();
-        return { view: part.toView(), etag: part.etag };
-      });
+      const seller = await sellers.findProfileByUser(tx, auth.userId);
+      if (!seller) throw sellerNotVerified(null);
+      if (seller.status !== 'verified') throw sellerNotVerified(seller.status);
+      const id = uuidv7();
+      const now = isoNow(clock);
+      const searchColumns = await index.columnsFor(tx, indexed(id, input));
+      await tx('parts').insert({ ...newPartRow({ id, sellerId: seller.id, sellerType: seller.sellerType, sellerLegalName: seller.legalName, sellerCity: seller.city, createdAt: now, input }), ...searchColumns });
+      await writeChildRows(tx, id, input, false);
+      const part = await Part.read(tx).findById(id).throwIfNotFound();
+      return { view: part.toView(), etag: part.etag };
     },
 
     /** One query with the seller's summary: the hottest read of the marketplace. */
@@ -142,27 +141,25 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
     },
 
     /** Under a row lock: concurrent adjustments add up and can never take stock below zero. */
-    async adjustStock(auth: AuthContext, partId: string, adjustment: StockAdjustment): Promise<{ view: PartView; etag: string }> {
-      return withTx(db, async (tx) => {
-        const part = await ownPart(tx, auth, partId);
-        if (part.status === 'withdrawn') throw new Problem('invalid-state-transition', 'A withdrawn listing has no stock to manage.');
-        const quantity = 'quantity' in adjustment ? adjustment.quantity : part.quantity + adjustment.delta;
-        if (quantity < 0) throw new Problem('insufficient-stock', `Only ${part.quantity} in stock; cannot remove ${part.quantity - quantity}.`);
-        if (quantity > 1_000_000) throw validationProblem('/body/delta', 'would take the stock above 1000000');
-        const delta = quantity - part.quantity;
-        await tx('parts').where({ id: part.id }).update({ quantity, version: part.version + 1, updated_at: isoNow(clock) });
-        const saved = await Part.read(tx).findById(part.id).throwIfNotFound();
-        await tx('part_stock_movements').insert({
-          id: uuidv7(),
-          part_id: part.id,
-          delta,
-          quantity_after: saved.quantity,
-          reason: adjustment.reason,
-          actor_id: auth.userId,
-          created_at: isoNow(clock),
-        });
-        return { view: saved.toView(), etag: saved.etag };
+    async adjustStock(tx: Tx, auth: AuthContext, partId: string, adjustment: StockAdjustment): Promise<{ view: PartView; etag: string }> {
+      const part = await ownPart(tx, auth, partId);
+      if (part.status === 'withdrawn') throw new Problem('invalid-state-transition', 'A withdrawn listing has no stock to manage.');
+      const quantity = 'quantity' in adjustment ? adjustment.quantity : part.quantity + adjustment.delta;
+      if (quantity < 0) throw new Problem('insufficient-stock', `Only ${part.quantity} in stock; cannot remove ${part.quantity - quantity}.`);
+      if (quantity > 1_000_000) throw validationProblem('/body/delta', 'would take the stock above 1000000');
+      const delta = quantity - part.quantity;
+      await tx('parts').where({ id: part.id }).update({ quantity, version: part.version + 1, updated_at: isoNow(clock) });
+      const saved = await Part.read(tx).findById(part.id).throwIfNotFound();
+      await tx('part_stock_movements').insert({
+        id: uuidv7(),
+        part_id: part.id,
+        delta,
+        quantity_after: saved.quantity,
+        reason: adjustment.reason,
+        actor_id: auth.userId,
+        created_at: isoNow(clock),
       });
+      return { view: saved.toView(), etag: saved.etag };
     },
 
     async listMine(auth: AuthContext, filter: { status?: PartView['status']; limit?: number; cursor?: string }): Promise<Page<PartView>> {
