@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import { insertPartsBulk } from '../src/modules/parts/bulk';
+import { insertListings } from '../src/seed/bulk-load';
 import type { PartInput } from '../src/modules/parts/rules';
 import { catalogPart, seedCatalog } from '../src/seed/catalog';
 import { useTestContext } from './helpers/context';
@@ -24,7 +24,7 @@ describe('the bulk loader used by the seed', () => {
     }) as unknown as PartInput;
     const viaApi = (await ctx.http().post('/api/v1/parts').set(seller.auth).send(input).expect(201)).body;
     const id = uuidv7();
-    await insertPartsBulk(ctx.db, [{ id, sellerId: seller.sellerId, sellerType: 'scrapyard', sellerLegalName: viaApi.seller.legalName, sellerCity: viaApi.seller.city, createdAt: new Date().toISOString(), input: { ...input, status: 'active' } }]);
+    await insertListings(ctx.db, [{ id, sellerId: seller.sellerId, sellerType: 'scrapyard', sellerLegalName: viaApi.seller.legalName, sellerCity: viaApi.seller.city, createdAt: new Date().toISOString(), input: { ...input, status: 'active' } }]);
     const viaBulk = (await ctx.http().get(`/api/v1/parts/${id}`).expect(200)).body;
     const strip = (p: Record<string, unknown>) => ({ ...p, id: undefined, createdAt: undefined, updatedAt: undefined });
     expect(strip(viaBulk)).toEqual(strip(viaApi));

@@ -1,6 +1,6 @@
 import type request from 'supertest';
 import { v7 as uuidv7 } from 'uuid';
-import { insertPartsBulk, type BulkPart } from '../src/modules/parts/bulk';
+import { insertListings, type NewPart } from '../src/seed/bulk-load';
 import type { PartInput } from '../src/modules/parts/rules';
 import { useTestContext } from './helpers/context';
 import { createSeller, partInput } from './helpers/factories';
@@ -14,7 +14,7 @@ const expected: { id: string; inTitle: boolean }[] = [];
  */
 beforeAll(async () => {
   const seller = await createSeller(ctx);
-  const parts: BulkPart[] = [];
+  const parts: NewPart[] = [];
   for (let i = 0; i < 1200; i += 1) {
     const inTitle = i % 3 !== 0;
     const input = partInput({
@@ -27,7 +27,7 @@ beforeAll(async () => {
     parts.push({ id, sellerId: seller.sellerId, sellerType: 'retailer', sellerLegalName: 'Broad Search SARL', sellerCity: 'Rabat', createdAt: new Date().toISOString(), input });
     expected.push({ id, inTitle });
   }
-  await insertPartsBulk(ctx.db, parts);
+  await insertListings(ctx.db, parts);
 });
 
 async function walk(query: Record<string, string>): Promise<string[]> {

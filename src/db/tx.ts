@@ -110,22 +110,3 @@ export async function lockRows(tx: Tx, table: string, ids: readonly string[]): P
 export function forUpdate<Q extends { forUpdate(): Q }>(tx: Tx, query: Q): Q {
   return dialectOf(tx) === 'postgresql' ? query.forUpdate() : query;
 }
-
-/** The statements the bulk loader runs on better-sqlite3 itself. */
-export interface SqliteDriver {
-  prepare(sql: string): { run(...params: unknown[]): unknown; get(...params: unknown[]): unknown };
-}
-
-/**
- * For bulk loads on SQLite only: `work` runs synchronously on the driver's own connection, inside
- * one of the driver's transactions, with statements prepared once. Building multi-row SQL through
- * knex costs more than SQLite spends writing, at a million rows.
- */
-export async function withSqliteDriverTx<T>(db: Db, work: (conn: SqliteDriver) => T): Promise<T> {
-  const conn = (await db.client.acquireConnection()) as SqliteDriver & { transaction(fn: () => T): () => T };
-  try {
-    return conn.transaction(() => work(conn))();
-  } finally {
-    await db.client.releaseConnection(conn);
-  }
-}

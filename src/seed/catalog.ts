@@ -1,5 +1,5 @@
 import { dialectOf, type Db } from '../db/knex';
-import { insertPartsBulk, withSecondaryIndexesDeferred, type BulkPart } from '../modules/parts/bulk';
+import { insertListings, withSecondaryIndexesDeferred, type NewPart } from './bulk-load';
 import type { PartInput } from '../modules/parts/rules';
 import { DESCRIPTIONS, PART_TYPES, VEHICLES } from './catalog-data';
 
@@ -71,7 +71,7 @@ function uuidV7(ms: number, random: () => number): string {
 const CATALOG_EPOCH = Date.parse('2026-01-01T00:00:00.000Z');
 
 /** Listing number `index` of the demo catalogue: the same index always gives the same listing. */
-export function catalogPart(index: number, sellers: CatalogSeller[]): BulkPart {
+export function catalogPart(index: number, sellers: CatalogSeller[]): NewPart {
   const rnd = generator(index * 2654435761 + 17);
   const type = rnd.pick(PART_TYPES);
   const nameIndex = rnd.int(0, type.names.length - 1);
@@ -141,9 +141,9 @@ export async function seedCatalog(db: Db, sellers: CatalogSeller[], target: numb
   const load = async () => {
     for (let start = existing; start < target; start += BATCH) {
       const end = Math.min(target, start + BATCH);
-      const batch: BulkPart[] = [];
+      const batch: NewPart[] = [];
       for (let i = start; i < end; i += 1) batch.push(catalogPart(i, sellers));
-      await insertPartsBulk(db, batch);
+      await insertListings(db, batch);
       onProgress?.(end);
     }
   };

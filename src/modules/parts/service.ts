@@ -13,7 +13,8 @@ import { Part, type PartView } from './part.model';
 import { assertPartRules, type PartInput } from './rules';
 import { createSearchIndex } from './search-index';
 import { pagePartsNewestFirst, partReader } from './views';
-import { contentColumns, newPartRow, writeChildRows } from './writer';
+import { contentColumns } from './listing-rows';
+import { createListingStore } from './listing-store';
 import { compareOffers, vehicleMakes, vehicleModels } from './catalog';
 import { searchParts, type SearchQuery } from './search';
 import { applySellerStanding } from './listing-sync';
@@ -34,6 +35,7 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
   sellers.hooks.on('sellerStandingChanged', applySellerStanding);
 
   const index = createSearchIndex(db);
+  const store = createListingStore(db);
   const readPart = partReader(db);
 
   /**
@@ -53,7 +55,6 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
     return part;
   }
 
-  const indexed = (id: string, input: PartInput) => ({ id, title: input.title, description: input.description ?? '', brand: input.brand, partNumbers: input.partNumbers });
 
   /** The listing as an input document, so a patch can be applied and checked like a creation. */
   function asInput(part: PartView): PartInput {
@@ -94,10 +95,7 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
       if (!seller) throw sellerNotVerified(null);
       if (seller.status !== 'verified') throw sellerNotVerified(seller.status);
       const id = uuidv7();
-      const now = isoNow(clock);
-      const searchColumns = await index.columnsFor(tx, indexed(id, input));
-      await tx('parts').insert({ ...newPartRow({ id, sellerId: seller.id, sellerType: seller.sellerType, sellerLegalName: seller.legalName, sellerCity: seller.city, createdAt: now, input }), ...searchColumns });
-      await writeChildRows(tx, id, input, false);
+      await store.insert(tx, [{ id, sellerId: seller.id, sellerType: seller.sellerType, sellerLegalName: seller.legalName, sellerCity: seller.city, createdAt: isoNow(clock), input }]);
       const part = await Part.read(tx).findById(id).throwIfNotFound();
       return { view: part.toView(), etag: part.etag };
     },
@@ -124,8 +122,7 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
         if (patch.condition && patch.condition !== 'used' && patch.grade === undefined) merged.grade = undefined;
         assertPartRules(merged, config.currency);
         const saved = await saveVersioned(tx, part, { ...contentColumns(merged), status: patch.status ?? part.status });
-        await writeChildRows(tx, part.id, merged, true);
-        await index.update(tx, indexed(part.id, merged));
+        await store.replaceDerived(tx, part.id, merged);
         return { view: saved.toView(), etag: saved.etag };
       });
     },

@@ -1,6 +1,5 @@
-import type { Tx } from '../../db/tx';
 import { cityKey } from '../sellers/service';
-import { normalizePartNumber, searchTokens, vehicleKey } from './normalize';
+import { normalizePartNumber, searchDocument, searchTokens, vehicleKey } from './normalize';
 import type { PartInput } from './rules';
 
 export interface NewPart {
@@ -59,29 +58,35 @@ export function contentColumns(input: PartInput): Record<string, unknown> {
   };
 }
 
-/** The rows search uses to match numbers and vehicles; replaced wholesale when the listing changes. */
-export async function writeChildRows(tx: Tx, partId: string, input: PartInput, replace: boolean): Promise<void> {
-  if (replace) {
-    await tx('part_numbers').where({ part_id: partId }).delete();
-    await tx('part_fitments').where({ part_id: partId }).delete();
-  }
-  const numbers = input.partNumbers.map((p, position) => ({
-    part_id: partId,
-    position,
-    number: p.number,
-    normalized: normalizePartNumber(p.number),
-    kind: p.kind,
-  }));
-  if (numbers.length) await tx('part_numbers').insert(numbers);
-  const fitments = (input.fitment ?? []).map((f, position) => ({
-    part_id: partId,
-    position,
-    make_key: vehicleKey(f.make),
-    model_key: vehicleKey(f.model),
-    make: f.make,
-    model: f.model,
-    year_from: f.yearFrom,
-    year_to: f.yearTo,
-  }));
-  if (fitments.length) await tx('part_fitments').insert(fitments);
+/** The rows search uses to match numbers and vehicles, in the order the seller gave them. */
+export function childRows(partId: string, input: PartInput): { numbers: Record<string, unknown>[]; fitments: Record<string, unknown>[] } {
+  return {
+    numbers: input.partNumbers.map((p, position) => ({ part_id: partId, position, number: p.number, normalized: normalizePartNumber(p.number), kind: p.kind })),
+    fitments: (input.fitment ?? []).map((f, position) => ({
+      part_id: partId,
+      position,
+      make_key: vehicleKey(f.make),
+      model_key: vehicleKey(f.model),
+      make: f.make,
+      model: f.model,
+      year_from: f.yearFrom,
+      year_to: f.yearTo,
+    })),
+  };
+}
+
+/** Title, and the rest of what search matches (description, brand, numbers). */
+export const searchDocumentOf = (input: PartInput) =>
+  searchDocument({ title: input.title, description: input.description ?? '', brand: input.brand, partNumbers: input.partNumbers });
+
+/** Everything a new listing is stored as, built in one place for every writer. */
+export interface ListingRows {
+  part: Record<string, unknown>;
+  numbers: Record<string, unknown>[];
+  fitments: Record<string, unknown>[];
+  document: { title: string; body: string };
+}
+
+export function listingRows(p: NewPart): ListingRows {
+  return { part: newPartRow(p), ...childRows(p.id, p.input), document: searchDocumentOf(p.input) };
 }
