@@ -92,7 +92,9 @@ describe('npm start', () => {
       req.end(JSON.stringify({ email: 'late@example.ma', password: 'a-very-long-password', displayName: 'Late', role: 'buyer' }));
     });
     await requestSent;
-    await new Promise((r) => setTimeout(r, 50));
+    // Time for the server to read it (a request not yet read is an idle connection, which closing
+    // drops); scrypt keeps it running well beyond.
+    await new Promise((r) => setTimeout(r, 300));
     server.child.kill('SIGTERM');
     expect(await inFlight).toBe(201);
     expect(await server.exited).toBe(0);
