@@ -152,6 +152,15 @@ describe('the public seller directory', () => {
     }
   });
 
+  it('takes a seller whose account is suspended out of the directory, and back on reactivation', async () => {
+    const seller = await createSeller(ctx, { profile: { city: 'Oujda' } });
+    await ctx.http().post(`/api/v1/admin/users/${seller.id}/suspend`).set(admin.auth).send({ reason: 'Fraud' }).expect(200);
+    expectProblem(await ctx.http().get(`/api/v1/sellers/${seller.sellerId}`), 404, 'not-found');
+    await ctx.http().post(`/api/v1/admin/users/${seller.id}/reactivate`).set(admin.auth).send({ reason: 'Cleared' }).expect(200);
+    await ctx.http().get(`/api/v1/sellers/${seller.sellerId}`).expect(200);
+    expect(ids(await ctx.http().get('/api/v1/sellers?city=oujda').expect(200))).toEqual([seller.sellerId]);
+  });
+
   it('filters by type and by city, ignoring case and accents', async () => {
     const scrapyards = await ctx.http().get('/api/v1/sellers?sellerType=scrapyard&limit=100').expect(200);
     expect(ids(scrapyards)).toContain(casablancaScrapyard);

@@ -6,6 +6,7 @@ import * as fitmentWalk from '../../migrations/20261125000100_fitment_walk';
 import * as authHardening from '../../migrations/20261126000100_auth_hardening';
 import * as listingSellerSummary from '../../migrations/20261127000100_listing_seller_summary';
 import * as idempotencyKeys from '../../migrations/20261127000200_idempotency_keys';
+import * as sellerAccountActive from '../../migrations/20261127000300_seller_account_active';
 import type { Db } from './knex';
 
 interface Migration {
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '20261126000100_auth_hardening': authHardening,
   '20261127000100_listing_seller_summary': listingSellerSummary,
   '20261127000200_idempotency_keys': idempotencyKeys,
+  '20261127000300_seller_account_active': sellerAccountActive,
 };
 
 const source: Knex.MigrationSource<string> = {

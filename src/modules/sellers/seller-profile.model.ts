@@ -38,6 +38,8 @@ export class SellerProfile extends BaseModel {
   shippingFeeAmount!: number;
   shippingFeeCurrency!: string;
   status!: SellerStatus;
+  /** The seller's account is active (kept from the users module's events): off the directory otherwise. */
+  accountActive!: boolean;
   verifiedAt!: string | null;
   version!: number;
   createdAt!: string;

@@ -51,15 +51,16 @@ export function createSellerService(db: Db, config: Config, clock: Clock, users:
   async function publishStanding(tx: Tx, sellerId: string): Promise<void> {
     const profile = await SellerProfile.query(tx).findById(sellerId);
     if (!profile) return;
-    const account = await users.findAccount(tx, profile.userId);
-    const listed = profile.status === 'verified' && account?.status === 'active';
+    const listed = profile.status === 'verified' && Boolean(profile.accountActive);
     await hooks.emit(tx, 'sellerStandingChanged', { sellerId, listed, sellerType: profile.sellerType, legalName: profile.legalName, city: profile.city });
   }
 
   // A seller whose account is suspended leaves the market with it, and returns on reactivation.
-  users.hooks.on('accountStatusChanged', async (tx, { userId }) => {
+  users.hooks.on('accountStatusChanged', async (tx, { userId, status }) => {
     const profile = await findMine(tx, userId);
-    if (profile) await publishStanding(tx, profile.id);
+    if (!profile) return;
+    await SellerProfile.query(tx).findById(profile.id).patch({ accountActive: status === 'active' });
+    await publishStanding(tx, profile.id);
   });
 
   function validate(profile: ProfileInput): void {
@@ -149,6 +150,7 @@ export function createSellerService(db: Db, config: Config, clock: Clock, users:
         ...columnsOf(input),
         status: 'pending',
         verifiedAt: null,
+        accountActive: true,
         version: 1,
         createdAt: now,
         updatedAt: now,
@@ -197,22 +199,14 @@ export function createSellerService(db: Db, config: Config, clock: Clock, users:
     },
 
     async listPublic(filter: PublicSellerFilter): Promise<Page<PublicSellerView>> {
-      const query = SellerProfile.query(db)
-        .select('seller_profiles.*')
-        .join('users', 'users.id', 'seller_profiles.user_id')
-        .where('seller_profiles.status', 'verified')
-        .where('users.status', 'active');
+      const query = SellerProfile.query(db).where('seller_profiles.status', 'verified').where('seller_profiles.account_active', true);
       if (filter.sellerType) query.where('seller_profiles.seller_type', filter.sellerType);
       if (filter.city) query.where('seller_profiles.city_key', cityKey(filter.city));
       return pageNewestFirst(query, filter, (p) => p.toPublicView(), 'seller_profiles.id');
     },
 
     async getPublic(sellerId: string): Promise<PublicSellerView> {
-      const profile = await SellerProfile.query(db)
-        .select('seller_profiles.*')
-        .join('users', 'users.id', 'seller_profiles.user_id')
-        .where({ 'seller_profiles.id': sellerId, 'seller_profiles.status': 'verified', 'users.status': 'active' })
-        .first();
+      const profile = await SellerProfile.query(db).findOne({ id: sellerId, status: 'verified', account_active: true });
       if (!profile) throw notFound('seller');
       return profile.toPublicView();
     },
