@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { createApp } from '../src/app';
-import { IDEMPOTENCY_KEEP_MS, IDEMPOTENCY_LOCK_MS } from '../src/http/idempotency';
+import { IDEMPOTENCY_KEEP_MS, IDEMPOTENCY_LOCK_MS, idempotencyStore } from '../src/http/idempotency';
 import { useTestContext } from './helpers/context';
 import { createSeller, loginAdmin, partInput, type TestUser } from './helpers/factories';
 import { expectProblem } from './helpers/problems';
@@ -108,6 +108,19 @@ describe('Idempotency-Key on POST /api/v1/parts', () => {
     await create(seller, key, body).expect(201);
     await create(seller, key, body).expect(201);
     expect(await listingsOf(seller)).toBe(2);
+  });
+
+  it('forgets keys past their keeping time, and only those', async () => {
+    const seller = await createSeller(ctx);
+    const [old, recent] = [randomUUID(), randomUUID()];
+    await create(seller, old, partInput()).expect(201);
+    ctx.clock.advance(IDEMPOTENCY_KEEP_MS / 2);
+    await create(seller, recent, partInput()).expect(201);
+    ctx.clock.advance(IDEMPOTENCY_KEEP_MS / 2);
+    const store = idempotencyStore(ctx.db, ctx.clock);
+    expect(await store.purgeExpired()).toBeGreaterThanOrEqual(1);
+    const left = ((await ctx.db('idempotency_keys').where({ user_id: seller.id })) as { key: string }[]).map((r) => r.key);
+    expect(left).toEqual([recent]);
   });
 
   it('leaves requests without a key as they were: two requests, two listings', async () => {

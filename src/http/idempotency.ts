@@ -33,6 +33,8 @@ export const IDEMPOTENCY_KEEP_MS = 24 * 3600 * 1000;
  * committed, since the answer is written in the same transaction as the effect.
  */
 export const IDEMPOTENCY_LOCK_MS = 60 * 1000;
+/** Expired keys are removed once every this many claims (by whichever instance makes the claim). */
+const PURGE_EVERY = 200;
 
 export function requestFingerprint(operationId: string, path: string, body: unknown): string {
   return createHash('sha256')
@@ -64,9 +66,19 @@ const inFlight = (): Problem =>
 export function idempotencyStore(db: Db, clock: Clock) {
   const table = (q: Queryable = db) => q('idempotency_keys');
   const where = (scope: IdempotencyScope) => ({ user_id: scope.userId, key: scope.key });
+  let claimsSincePurge = 0;
+
+  /** Removes the keys whose answers are past their keeping time; returns how many. */
+  async function purgeExpired(): Promise<number> {
+    return table().where('expires_at', '<=', clock.now().getTime()).delete();
+  }
 
   /** `claimed`: run the request. A stored answer: send it again. Otherwise a 409 or a 422. */
   async function claim(scope: IdempotencyScope): Promise<{ claimed: true } | { claimed: false; reply: StoredReply }> {
+    if (++claimsSincePurge >= PURGE_EVERY) {
+      claimsSincePurge = 0;
+      await purgeExpired();
+    }
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const now = clock.now().getTime();
       const inserted = (await table()
@@ -96,6 +108,7 @@ export function idempotencyStore(db: Db, clock: Clock) {
 
   return {
     claim,
+    purgeExpired,
 
     /** Stores the answer: inside the effect's transaction, or alone for an answer without effect (a 4xx). */
     async complete(q: Queryable, scope: IdempotencyScope, reply: StoredReply): Promise<void> {
