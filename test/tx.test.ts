@@ -1,5 +1,6 @@
 import { dbErrorKind } from '../src/db/errors';
-import { dialectOf, nowIso } from '../src/db/knex';
+import { isoNow, systemClock } from '../src/clock';
+import { dialectOf } from '../src/db/knex';
 import { afterCommit, lockRows, withTx } from '../src/db/tx';
 import { toProblem } from '../src/http/error-handler';
 import { createServices } from '../src/modules';
@@ -107,7 +108,7 @@ describe('lockRows', () => {
         await lockRows(tx, 'users', i % 2 ? ids : [...ids].reverse());
         for (const id of ids) {
           const row = (await tx('users').where({ id }).first()) as { token_generation: number };
-          await tx('users').where({ id }).update({ token_generation: row.token_generation + 1, updated_at: nowIso() });
+          await tx('users').where({ id }).update({ token_generation: row.token_generation + 1, updated_at: isoNow(systemClock) });
         }
         // No retries: a deadlock would fail the test rather than be absorbed by a second attempt.
       }, { retries: 0 }),
@@ -140,8 +141,8 @@ describe('database errors', () => {
         family_id: '01a211ee-0000-7000-8000-0000000000ad',
         token_hash: 'x',
         generation: 0,
-        expires_at: nowIso(),
-        created_at: nowIso(),
+        expires_at: isoNow(systemClock),
+        created_at: isoNow(systemClock),
       }),
     );
     const check = await failure(() => ctx.db('users').where({ id: user.id }).update({ role: 'wizard' }));

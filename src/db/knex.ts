@@ -160,8 +160,3 @@ function cacheStatements(conn: SqliteConnection): void {
 export function dialectOf(db: Knex): 'sqlite' | 'postgresql' {
   return db.client.config.client === 'pg' ? 'postgresql' : 'sqlite';
 }
-
-/** Current time as stored everywhere: RFC 3339 UTC with milliseconds. */
-export function nowIso(): string {
-  return new Date().toISOString();
-}

@@ -5,6 +5,7 @@ import { OpenApiSpecLoader } from 'express-openapi-validator/dist/framework/open
 import { SchemaPreprocessor } from 'express-openapi-validator/dist/middlewares/parsers/schema.preprocessor';
 import { OpenApiValidator } from 'express-openapi-validator/dist/openapi.validator';
 import { validationProblem } from './problems';
+import { inSeries } from './series';
 
 type Step = (req: Request, res: Response, next: NextFunction) => void;
 
@@ -65,7 +66,7 @@ interface ValidatorInternals {
 export function contractValidation(options: OpenApiValidatorOpts & { apiSpec: object }): RequestHandler {
   const validator = new OpenApiValidator({ ...options, validateSecurity: false }) as unknown as ValidatorInternals;
   const { options: normalized } = validator;
-  let steps: Step[] | undefined;
+  let validate: RequestHandler | undefined;
   const ready = new OpenApiSpecLoader({ apiDoc: options.apiSpec as never, validateApiSpec: normalized.validateApiSpec, $refParser: normalized.$refParser as never })
     .load()
     .then((spec) => {
@@ -82,28 +83,13 @@ export function contractValidation(options: OpenApiValidatorOpts & { apiSpec: ob
           responseSchema: apiDocRes ? paths(apiDocRes)[route.openApiRoute]?.[method] : undefined,
         });
       }
-      steps = [knownOperation(operations, validator.metadataMiddleware(context, apiDocRes), context.serial), validator.requestValidationMiddleware(context.apiDoc)];
+      const steps = [knownOperation(operations, validator.metadataMiddleware(context, apiDocRes), context.serial), validator.requestValidationMiddleware(context.apiDoc)];
       if (normalized.validateResponses) steps.push(validator.responseValidationMiddleware(apiDocRes, context.serial));
+      validate = inSeries(...steps);
     });
 
-  const run = (req: Request, res: Response, next: NextFunction): void => {
-    const all = steps as Step[];
-    let index = 0;
-    const step = (err?: unknown): void => {
-      if (err) return next(err);
-      const current = all[index++];
-      if (!current) return next();
-      try {
-        current(req, res, step);
-      } catch (thrown) {
-        next(thrown);
-      }
-    };
-    step();
-  };
-
   return (req, res, next) => {
-    if (steps) return run(req, res, next);
-    ready.then(() => run(req, res, next), next);
+    if (validate) return validate(req, res, next);
+    ready.then(() => (validate as RequestHandler)(req, res, next), next);
   };
 }

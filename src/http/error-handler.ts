@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { dbErrorKind, type DbErrorKind } from '../db/errors';
-import { Problem, type FieldError, type ProblemKind } from './problems';
+import { Problem, type FieldError, type ProblemBody, type ProblemKind } from './problems';
 
 interface ValidatorError {
   status: number;
@@ -98,6 +98,12 @@ export function toProblem(err: unknown, patternMessages: ReadonlyMap<string, str
   return null;
 }
 
+/** A problem as the answer to a request: what is sent, and what an idempotent request stores to send again. */
+export function problemReply(problem: Problem, req: Request): { status: number; headers: Record<string, string>; body: ProblemBody; contentType: string } {
+  const headers = { ...problem.extra.headers, ...(problem.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}) };
+  return { status: problem.status, headers, body: problem.body(req.originalUrl.split('?')[0] ?? '/', String(req.id)), contentType: 'application/problem+json' };
+}
+
 export function problemHandler(patternMessages: ReadonlyMap<string, string> = new Map()) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const problem = toProblem(err, patternMessages) ?? new Problem('internal-error', 'An unexpected error occurred.');
@@ -109,8 +115,8 @@ export function problemHandler(patternMessages: ReadonlyMap<string, string> = ne
       res.end();
       return;
     }
-    for (const [name, value] of Object.entries(problem.extra.headers ?? {})) res.setHeader(name, value);
-    if (problem.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
-    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem.body(req.originalUrl.split('?')[0] ?? '/', String(req.id))));
+    const reply = problemReply(problem, req);
+    for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
+    res.status(reply.status).type(reply.contentType).send(JSON.stringify(reply.body));
   };
 }

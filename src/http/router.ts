@@ -4,7 +4,7 @@ import { authenticateRequest, authenticationNeeded, securityRuleOf, type Securit
 import type { HandlerContext, HandlerMap, OperationId } from './handler';
 import type { Db } from '../db/knex';
 import { withTx } from '../db/tx';
-import { toProblem } from './error-handler';
+import { problemReply, toProblem } from './error-handler';
 import { answerOnce, requestFingerprint, type IdempotencyStore, type IdempotencyUse } from './idempotency';
 import { Problem, validationProblem } from './problems';
 import type { LoadedSpec, OpenApiDocument, OpenApiOperation } from './spec';
@@ -231,7 +231,7 @@ export function contractRouter(spec: LoadedSpec, handlers: HandlerMap, options: 
     const scope = { userId: req.auth?.userId ?? 'anonymous', key, operationId: operation.operationId, fingerprint: requestFingerprint(operation.operationId, req.path, req.body) };
     const { reply, replayed } = await answerOnce(idempotency, db, scope, async (tx) => handler({ ...ctx, tx: (work) => work(tx) }), (err) => {
       const problem = toProblem(err);
-      return problem && { status: problem.status, body: problem.body(req.originalUrl.split('?')[0] ?? '/', String(req.id)), headers: problem.extra.headers, contentType: 'application/problem+json' };
+      return problem && problemReply(problem, req);
     });
     send(res, replayed ? replayOf(reply, String(req.id)) : reply);
   };

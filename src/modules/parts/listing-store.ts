@@ -97,7 +97,8 @@ interface PgClient {
   query(sql: string, params?: unknown[]): Promise<unknown>;
 }
 
-const SEARCH_VECTOR = "setweight(to_tsvector('simple', t.doc_title), 'A') || setweight(to_tsvector('simple', t.doc_body), 'B')";
+/** The weighted tsvector of a listing: its title weighs A, the rest B. */
+const searchVector = (title: string, body: string): string => `setweight(to_tsvector('simple', ${title}), 'A') || setweight(to_tsvector('simple', ${body}), 'B')`;
 
 /** One INSERT … SELECT FROM unnest($1::type[], …) per table: a handful of parameters, however many rows. */
 async function insertUnnest(client: PgClient, table: string, rows: Record<string, unknown>[], computed: Record<string, string> = {}, inputsOnly: string[] = []): Promise<void> {
@@ -118,7 +119,7 @@ function postgresStore(): ListingStore {
       if (listings.length === 0) return;
       const client = (await tx.client.acquireConnection()) as PgClient;
       const all = listings.map((listing) => listingRows(listing));
-      await insertUnnest(client, 'parts', all.map((rows) => ({ ...rows.part, doc_title: rows.document.title, doc_body: rows.document.body })), { search_vector: SEARCH_VECTOR }, ['doc_title', 'doc_body']);
+      await insertUnnest(client, 'parts', all.map((rows) => ({ ...rows.part, doc_title: rows.document.title, doc_body: rows.document.body })), { search_vector: searchVector('t.doc_title', 't.doc_body') }, ['doc_title', 'doc_body']);
       await insertUnnest(client, 'part_numbers', all.flatMap((rows) => rows.numbers));
       await insertUnnest(client, 'part_fitments', all.flatMap((rows) => rows.fitments));
     },
@@ -127,7 +128,7 @@ function postgresStore(): ListingStore {
       const document = searchDocumentOf(input);
       await tx('parts')
         .where({ id: partId })
-        .update({ search_vector: tx.raw("setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B')", [document.title, document.body]) });
+        .update({ search_vector: tx.raw(searchVector('?', '?'), [document.title, document.body]) });
     },
   };
 }
