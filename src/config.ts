@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import proxyaddr from 'proxy-addr';
+import { fromRoot } from './paths';
 
 export type NodeEnv = 'development' | 'test' | 'production';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -11,7 +13,11 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly logLevel: LogLevel;
-  readonly database: { readonly client: 'sqlite'; readonly sqlitePath: string } | { readonly client: 'postgresql'; readonly url: string; readonly schema?: string };
+  readonly database: { readonly client: 'sqlite'; readonly sqlitePath: string } | { readonly client: 'postgresql'; readonly url: string; readonly schema?: string; readonly poolMax?: number };
+  /** Worker processes serving HTTP (1: a single process, no cluster). */
+  readonly webConcurrency: number;
+  /** PostgreSQL connections this instance may open, shared by its workers (each pool gets its part). */
+  readonly connectionBudget: number;
   readonly jwt: { readonly secret: string; readonly issuer: string; readonly audience: string; readonly accessTtlSeconds: number };
   readonly refreshTokenTtlDays: number;
   /** scrypt cost as a power of two; 17 (N = 131072) is OWASP's recommendation. */
@@ -47,12 +53,17 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
 
   const nodeEnv = read.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, 'development');
   const production = nodeEnv === 'production';
-  const dataDir = opts.dataDir ?? path.resolve('data');
+  const dataDir = opts.dataDir ?? fromRoot('data');
 
+  const webConcurrency = read.int('WEB_CONCURRENCY', os.availableParallelism(), 1, 64);
+  const connectionBudget = read.int('DATABASE_CONNECTION_BUDGET', 20, 1, 10000);
+  if (connectionBudget < webConcurrency) problems.push(`DATABASE_CONNECTION_BUDGET (${connectionBudget}) must allow at least one connection per worker (WEB_CONCURRENCY=${webConcurrency})`);
   const databaseUrl = read.string('DATABASE_URL', '');
   let database: Config['database'] = { client: 'sqlite', sqlitePath: read.string('SQLITE_PATH', path.join(dataDir, 'otomoto.sqlite')) };
   if (databaseUrl) {
-    if (/^postgres(ql)?:\/\//.test(databaseUrl)) database = { client: 'postgresql', url: databaseUrl };
+    // Every worker has its own pool: together they stay within the budget.
+    const poolMax = Math.max(1, Math.floor(connectionBudget / webConcurrency));
+    if (/^postgres(ql)?:\/\//.test(databaseUrl)) database = { client: 'postgresql', url: databaseUrl, poolMax };
     else problems.push('DATABASE_URL must be a postgres:// URL (leave it empty for the embedded SQLite database)');
   }
 
@@ -67,6 +78,8 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
     host: read.string('HOST', '0.0.0.0'),
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, nodeEnv === 'test' ? 'silent' : 'info'),
     database,
+    webConcurrency,
+    connectionBudget,
     jwt: {
       secret: jwtSecret(read, problems, production, dataDir),
       issuer: 'otomoto',

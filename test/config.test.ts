@@ -56,8 +56,16 @@ describe('configuration', () => {
   });
 
   it('selects PostgreSQL from DATABASE_URL and refuses other URLs', () => {
-    expect(loadConfig({ DATABASE_URL: 'postgres://u@db:5432/otomoto' }, { dataDir: tempDir() }).database).toEqual({ client: 'postgresql', url: 'postgres://u@db:5432/otomoto' });
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@db:5432/otomoto', WEB_CONCURRENCY: '2' }, { dataDir: tempDir() }).database).toEqual({ client: 'postgresql', url: 'postgres://u@db:5432/otomoto', poolMax: 10 });
     expect(problemsOf({ DATABASE_URL: 'mysql://db/otomoto' })[0]).toMatch(/DATABASE_URL must be a postgres:\/\/ URL/);
+  });
+
+  it('shares the PostgreSQL connection budget among the workers, one connection each at least', () => {
+    const config = (env: Record<string, string>) => loadConfig({ DATABASE_URL: 'postgres://u@db/otomoto', ...env }, { dataDir: tempDir() });
+    expect(config({ WEB_CONCURRENCY: '4', DATABASE_CONNECTION_BUDGET: '30' }).database).toMatchObject({ poolMax: 7 });
+    expect(config({ WEB_CONCURRENCY: '1', DATABASE_CONNECTION_BUDGET: '30' }).database).toMatchObject({ poolMax: 30 });
+    expect(problemsOf({ WEB_CONCURRENCY: '8', DATABASE_CONNECTION_BUDGET: '4' })[0]).toMatch(/DATABASE_CONNECTION_BUDGET \(4\) must allow at least one connection per worker/);
+    expect(problemsOf({ WEB_CONCURRENCY: '0' })[0]).toMatch(/WEB_CONCURRENCY must be an integer between 1 and 64/);
   });
 
   it('reports every bad value at once, naming the variable', () => {

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,29 @@ const freePort = (): Promise<number> =>
     });
   });
 
+async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  for (const started = Date.now(); !condition(); ) {
+    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The processes a process started (its cluster workers), from /proc. */
+function childPids(pid: number): number[] {
+  const tasks = readdirSync(`/proc/${pid}/task`);
+  return tasks.flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+}
+
+const statusOnNewConnection = (url: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    httpRequest(url, { agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    })
+      .on('error', reject)
+      .end();
+  });
+
 interface Running {
   child: ChildProcess;
   output: () => string;
@@ -23,12 +46,13 @@ interface Running {
   base: string;
 }
 
+/** The production entry point, compiled (npm start runs the same after building what is stale). */
+const spawnServer = (env: Record<string, string>): ChildProcess =>
+  spawn(process.execPath, ['dist/server/src/server.js'], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env } });
+
 async function startServer(env: Record<string, string>): Promise<Running> {
   const port = await freePort();
-  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/server.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', PASSWORD_SCRYPT_LOG_N: '10', ...env },
-  });
+  const child = spawnServer({ NODE_ENV: 'test', LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', PASSWORD_SCRYPT_LOG_N: '10', WEB_CONCURRENCY: '2', ...env });
   let output = '';
   child.stdout?.on('data', (d) => (output += String(d)));
   child.stderr?.on('data', (d) => (output += String(d)));
@@ -47,11 +71,22 @@ async function startServer(env: Record<string, string>): Promise<Running> {
   throw new Error(`server did not start:\n${output}`);
 }
 
-// Each case starts the real process (tsx compile, migrations, seed): a few seconds each.
+// Each case starts the real processes (a primary and its workers, migrations, seed): seconds each.
 jest.setTimeout(60_000);
 
+// What npm start runs: the build is redone only when a source is newer than it.
+beforeAll(() => execFileSync(process.execPath, ['src/cli/build.cjs'], { cwd: root, stdio: 'pipe' }), 180_000);
+
+/** Lines of pino's JSON output with the given message. */
+const logLines = (output: string, msg: RegExp): { pid: number; msg: string }[] =>
+  output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { pid: number; msg: string })
+    .filter((line) => msg.test(line.msg));
+
 describe('npm start', () => {
-  it('migrates, seeds an empty database, serves the API, and shuts down cleanly on SIGTERM', async () => {
+  it('migrates and seeds an empty database once, serves the API from two workers, and every worker drains on SIGTERM', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'otomoto-start-'));
     // A directory that does not exist yet, as data/ on a fresh clone.
     const server = await startServer({ SQLITE_PATH: path.join(dataDir, 'not', 'yet', 'otomoto.sqlite'), JWT_SECRET: 'x'.repeat(40) });
@@ -68,11 +103,41 @@ describe('npm start', () => {
         body: JSON.stringify({ email: DEMO_SELLERS[0]!.email, password: DEMO_PASSWORD }),
       });
       expect(login.status).toBe(200);
+      // Two workers answer (the cluster hands connections in turn); the seed ran in one of them, once.
+      await waitFor(() => logLines(server.output(), /^OTOMOTO API on /).length === 1);
+      expect(logLines(server.output(), /^OTOMOTO API on .*\(2 workers/)).toHaveLength(1);
+      expect(logLines(server.output(), /^demo data seeded/)).toHaveLength(1);
+      expect(logLines(server.output(), /^migrations applied/)).toHaveLength(1);
     } finally {
       server.child.kill('SIGTERM');
     }
     expect(await server.exited).toBe(0);
-    expect(server.output()).toContain('database closed');
+    const drained = logLines(server.output(), /^drained; bye/);
+    expect(new Set(drained.map((l) => l.pid)).size).toBe(2);
+    expect(drained.map((l) => l.pid)).not.toContain(server.child.pid);
+  });
+
+  it('replaces a worker that dies, and keeps answering meanwhile', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'otomoto-start-'));
+    const server = await startServer({ SQLITE_PATH: path.join(dataDir, 'otomoto.sqlite'), JWT_SECRET: 'x'.repeat(40), SEED_DEMO: 'false' });
+    try {
+      await waitFor(() => logLines(server.output(), /^OTOMOTO API on /).length === 1);
+      const workers = childPids(server.child.pid as number);
+      expect(workers).toHaveLength(2);
+      process.kill(workers[0] as number, 'SIGKILL');
+      await waitFor(() => logLines(server.output(), /^worker \d+ died/).length === 1);
+      // The other worker answers while the replacement starts (on new connections: the killed
+      // worker's died with it).
+      expect(await statusOnNewConnection(`${server.base}/health`)).toBe(200);
+      await waitFor(() => {
+        const now = childPids(server.child.pid as number);
+        return now.length === 2 && !now.includes(workers[0] as number);
+      });
+      for (let i = 0; i < 4; i += 1) expect(await statusOnNewConnection(`${server.base}/health`)).toBe(200);
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    expect(await server.exited).toBe(0);
   });
 
   it('finishes an in-flight request before exiting on SIGTERM', async () => {
@@ -111,9 +176,9 @@ describe('npm start', () => {
     }
     await server.exited;
 
-    const bad = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/server.ts'], { cwd: root, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production' } });
+    const bad = spawnServer({ NODE_ENV: 'production' });
     let stderr = '';
-    bad.stderr.on('data', (d) => (stderr += String(d)));
+    bad.stderr?.on('data', (d) => (stderr += String(d)));
     expect(await new Promise((resolve) => bad.on('exit', resolve))).toBe(1);
     expect(stderr).toContain('JWT_SECRET is required in production');
   });
@@ -122,12 +187,9 @@ describe('npm start', () => {
     // A path through a regular file, as when SQLITE_PATH names a file where a directory should be.
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'otomoto-start-')), 'a-file');
     writeFileSync(file, '');
-    const bad = spawn(path.join(root, 'node_modules/.bin/tsx'), ['src/server.ts'], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(40), SQLITE_PATH: path.join(file, 'data', 'otomoto.sqlite') },
-    });
+    const bad = spawnServer({ NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(40), SQLITE_PATH: path.join(file, 'data', 'otomoto.sqlite'), WEB_CONCURRENCY: '2' });
     let stderr = '';
-    bad.stderr.on('data', (d) => (stderr += String(d)));
+    bad.stderr?.on('data', (d) => (stderr += String(d)));
     expect(await new Promise((resolve) => bad.on('exit', resolve))).toBe(1);
     expect(stderr).toMatch(/SQLITE_PATH: cannot create the directory .*a-file\/data \(ENOTDIR\)/);
     expect(stderr).not.toMatch(/\n\s+at /);

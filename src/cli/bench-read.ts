@@ -21,8 +21,9 @@ import { onMarket } from '../modules/parts/views';
 import { seedDemo } from '../seed/demo';
 import { writeBenchmarkSection } from './bench-report';
 import { flag } from './context';
+import { PROJECT_ROOT } from '../paths';
 
-const root = path.resolve(__dirname, '../..');
+const root = PROJECT_ROOT;
 const ROUNDS = Number(flag('rounds') ?? 3);
 const SECONDS = Number(flag('seconds') ?? 4);
 const CONNECTIONS = Number(flag('connections') ?? 32);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { fromRoot } from '../paths';
 
-const REPORT = path.resolve(__dirname, '../../docs/benchmarks.md');
+const REPORT = fromRoot('docs', 'benchmarks.md');
 
 /**
  * Replaces one benchmark's section of docs/benchmarks.md (between its `<!-- bench:<name>:start -->`

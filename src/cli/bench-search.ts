@@ -21,8 +21,9 @@ import { catalogPart } from '../seed/catalog';
 import { seedDemo } from '../seed/demo';
 import { writeBenchmarkSection } from './bench-report';
 import { flag } from './context';
+import { PROJECT_ROOT } from '../paths';
 
-const root = path.resolve(__dirname, '../..');
+const root = PROJECT_ROOT;
 const PARTS = Number(flag('parts') ?? 1_000_000);
 const REQUESTS = Number(flag('requests') ?? 200);
 const SKIP_SQLITE = process.argv.includes('--postgres-only');

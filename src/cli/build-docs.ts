@@ -4,19 +4,18 @@
  * shipped inside @redocly/cli is inlined in place of the remote import.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BUNDLED_SPEC_PATH } from '../http/spec';
 import { DOCS_HTML_PATH } from '../modules/system/routes';
+import { PROJECT_ROOT } from '../paths';
 
-const root = path.resolve(__dirname, '../..');
+const root = PROJECT_ROOT;
 const redocBundlePath = path.join(root, 'node_modules/@redocly/cli/lib/chunks/redoc.standalone.js');
 const CDN_IMPORT = /import \{ hydrate \} from "(https:\/\/cdn\.redocly\.com\/redoc\/v([\d.]+)\/bundles\/redoc\.standalone\.js)";/;
 
 function build(): void {
-  // `npm start` passes --if-stale: rebuilding takes seconds and is only needed when the contract changed.
-  if (process.argv.includes('--if-stale') && existsSync(DOCS_HTML_PATH) && statSync(DOCS_HTML_PATH).mtimeMs >= statSync(BUNDLED_SPEC_PATH).mtimeMs) return;
   const workDir = mkdtempSync(path.join(tmpdir(), 'otomoto-docs-'));
   try {
     const rendered = path.join(workDir, 'api.html');

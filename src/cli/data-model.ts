@@ -3,9 +3,9 @@
  * database so it cannot drift from migrations/ (CI regenerates it and fails on a difference).
  */
 import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { createDb, type Db } from '../db/knex';
 import { migrateLatest } from '../db/migrations';
+import { fromRoot } from '../paths';
 
 interface Column {
   name: string;
@@ -19,7 +19,7 @@ interface ForeignKey {
   to: string;
 }
 
-const OUTPUT = path.resolve(__dirname, '../../docs/data-model.md');
+const OUTPUT = fromRoot('docs', 'data-model.md');
 
 async function describe(db: Db): Promise<string> {
   const tables = (await db.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'knex_%' AND name NOT LIKE 'parts_fts%' ORDER BY name")) as { name: string }[];

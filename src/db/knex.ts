@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import pg from 'pg';
+import type * as PgDriver from 'pg';
 import type { Config } from '../config';
 
 declare const ROOT_HANDLE: unique symbol;
@@ -40,6 +40,9 @@ const parseNumeric = (text: string): number => (/^-?\d+$/.test(text) ? parseSafe
  */
 function configurePgTypes(): void {
   if (pgTypesConfigured) return;
+  // Loaded here, not at the top: a SQLite deployment never pays for the PostgreSQL driver.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pg = require('pg') as typeof PgDriver;
   pg.types.setTypeParser(pg.types.builtins.INT8, parseSafeInteger);
   pg.types.setTypeParser(pg.types.builtins.NUMERIC, parseNumeric);
   pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (v) => new Date(v).toISOString());
@@ -66,8 +69,8 @@ export function createDb(database: Config['database']): Db {
       searchPath: database.schema ? [database.schema] : undefined,
       pool: {
         min: 0,
-        max: 10,
-        afterCreate: (conn: pg.Client, done: (err: Error | null, conn: pg.Client) => void) => {
+        max: database.poolMax ?? 10,
+        afterCreate: (conn: PgDriver.Client, done: (err: Error | null, conn: PgDriver.Client) => void) => {
           conn.query("SET TIME ZONE 'UTC'", (err) => done(err ?? null, conn));
         },
       },

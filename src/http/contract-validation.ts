@@ -51,6 +51,59 @@ interface ValidatorInternals {
   responseValidationMiddleware(apiDoc: unknown, serial: number): Step;
 }
 
+interface FrameworkInternals {
+  initialize(visitor: { visitApi?(context: { basePaths: string[]; getApiDoc(): unknown }): void }): Promise<{ apiDoc: unknown; basePaths: string[] }>;
+  getBasePathsFromServers(servers: unknown): { all(): string[] }[];
+}
+
+/**
+ * The validator's framework compiles the whole OpenAPI meta-schema with ajv (a third of a second
+ * of every start) even when told not to check the contract against it. When it is not asked to,
+ * its start is done here without that step: the base paths from `servers`, then the route visit,
+ * on the already bundled document (its references are all local, which ajv resolves itself).
+ */
+function skipMetaSchema(loader: OpenApiSpecLoader, apiDoc: object): void {
+  const framework = (loader as unknown as { framework: FrameworkInternals }).framework;
+  framework.initialize = async (visitor) => {
+    const basePaths = [...new Set(framework.getBasePathsFromServers((apiDoc as { servers?: unknown }).servers).flatMap((bp) => bp.all()))];
+    visitor.visitApi?.({ basePaths, getApiDoc: () => apiDoc });
+    return { apiDoc, basePaths };
+  };
+}
+
+/** The object a local reference (`#/components/schemas/Part`) points to, by JSON Pointer (RFC 6901). */
+function pointee(document: unknown, ref: string): unknown {
+  if (!ref.startsWith('#/')) return undefined;
+  let node = document;
+  for (const token of ref.slice(2).split('/')) {
+    const key = decodeURIComponent(token).replace(/~1/g, '/').replace(/~0/g, '~');
+    node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined;
+  }
+  return node;
+}
+
+/**
+ * The validator's preprocessor resolves each `$ref` by asking ajv for a compiled validator of its
+ * target and keeping only the schema: it compiled most of the contract a second time at every
+ * start (a third of a second, three times that with two workers starting together). Every
+ * reference of the bundled contract is local, so its target is found by pointer and handed to the
+ * preprocessor's own cache, which it consults first.
+ */
+function resolveLocalReferences(preprocessor: SchemaPreprocessor, document: unknown): void {
+  const cache = (preprocessor as unknown as { resolvedSchemaCache: Map<string, unknown> }).resolvedSchemaCache;
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (typeof node !== 'object' || node === null) return;
+    const ref = (node as { $ref?: unknown }).$ref;
+    if (typeof ref === 'string' && !cache.has(ref)) {
+      const target = pointee(document, ref);
+      if (target !== undefined) cache.set(ref, target);
+    }
+    for (const value of Object.values(node)) visit(value);
+  };
+  visit(document);
+}
+
 /**
  * express-openapi-validator, as one middleware that runs its own steps (find the operation,
  * validate the request, hook the response validation) synchronously, the operation found by the
@@ -67,10 +120,14 @@ export function contractValidation(options: OpenApiValidatorOpts & { apiSpec: ob
   const validator = new OpenApiValidator({ ...options, validateSecurity: false }) as unknown as ValidatorInternals;
   const { options: normalized } = validator;
   let validate: RequestHandler | undefined;
-  const ready = new OpenApiSpecLoader({ apiDoc: options.apiSpec as never, validateApiSpec: normalized.validateApiSpec, $refParser: normalized.$refParser as never })
+  const loader = new OpenApiSpecLoader({ apiDoc: options.apiSpec as never, validateApiSpec: normalized.validateApiSpec, $refParser: normalized.$refParser as never });
+  if (!normalized.validateApiSpec) skipMetaSchema(loader, options.apiSpec);
+  const ready = loader
     .load()
     .then((spec) => {
-      const { apiDocRes } = new SchemaPreprocessor(spec.apiDoc, validator.ajvOpts.preprocessor, normalized.validateResponses as never).preProcess();
+      const preprocessor = new SchemaPreprocessor(spec.apiDoc, validator.ajvOpts.preprocessor, normalized.validateResponses as never);
+      resolveLocalReferences(preprocessor, spec.apiDoc);
+      const { apiDocRes } = preprocessor.preProcess();
       const context = new OpenApiContext(spec, normalized.ignorePaths, normalized.ignoreUndocumented, normalized.useRequestUrl);
       const operations = new Map<string, OperationEntry>();
       const paths = (doc: unknown) => (doc as { paths: Record<string, Record<string, unknown>> }).paths;

@@ -5,9 +5,10 @@ import { pendingMigrations } from '../../db/migrations';
 import type { HandlerMap } from '../../http/handler';
 import { Problem } from '../../http/problems';
 import type { LoadedSpec } from '../../http/spec';
+import { fromRoot } from '../../paths';
 
-export const DOCS_HTML_PATH = path.resolve(__dirname, '../../../docs/api.html');
-const GUIDES_DIR = path.resolve(__dirname, '../../../docs');
+export const DOCS_HTML_PATH = fromRoot('docs', 'api.html');
+const GUIDES_DIR = fromRoot('docs');
 
 /** Redoc renders client-side from an inline bundle, so its page needs inline scripts and blob workers. */
 const DOCS_CSP = [
