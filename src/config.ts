@@ -35,6 +35,11 @@ export interface Config {
   readonly trustProxy: false | number | readonly string[];
   readonly currency: string;
   readonly shutdownTimeoutMs: number;
+  /**
+   * What one search may cost: `window` is how many of the newest matches a price-sorted text
+   * search or a facet count considers; `scanLimit` how many text matches one page may examine.
+   */
+  readonly search: { readonly window: number; readonly scanLimit: number };
 }
 
 export class ConfigError extends Error {
@@ -105,6 +110,10 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
     trustProxy: trustProxy(read.string('TRUST_PROXY', 'false'), problems),
     currency: read.string('CURRENCY', 'MAD'),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 120000),
+    search: {
+      window: read.int('SEARCH_WINDOW', 5000, 10, 1_000_000),
+      scanLimit: read.int('SEARCH_SCAN_LIMIT', 20000, 10, 10_000_000),
+    },
   };
   if (!/^[A-Z]{3}$/.test(config.currency)) problems.push('CURRENCY must be an ISO 4217 code such as MAD');
   for (const origin of config.corsOrigins) {

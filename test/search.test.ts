@@ -144,6 +144,7 @@ describe('sorting and facets', () => {
       category: [{ value: 'brakes', count: 3 }],
       condition: [{ value: 'new', count: 2 }, { value: 'refurbished', count: 1 }],
       sellerType: [{ value: 'dealer', count: 2 }, { value: 'scrapyard', count: 1 }],
+      complete: true,
     });
     expect((await search({ q: 'plaquettes' })).facets).toBeUndefined();
   });

@@ -353,6 +353,16 @@ export interface paths {
          *     Sorts: `relevance` (listings with every word of `q` in the title first, then newest; the default
          *     with `q`), `newest` (the default without `q`), `price`, `-price`. The cursor belongs to the sort
          *     it was issued for; pages never repeat or skip listings when others are added meanwhile.
+         *
+         *     **Bounded work.** Every search does a bounded amount of work, however many listings match:
+         *     - With `q`, `relevance` and `newest` read the text matches newest first and stop after the
+         *       page. When filters leave few of them, one request examines at most 20,000 matches (the server's `SEARCH_SCAN_LIMIT`): the page
+         *       may then hold fewer listings than `limit` (even none) while `nextCursor` is not null;
+         *       follow it to go on. Only `nextCursor: null` means the end.
+         *     - With `q` matching more than 5,000 listings (the server's `SEARCH_WINDOW`), `price` and `-price` order the 5,000 newest
+         *       matches (narrow the words, or add filters, to reach older ones).
+         *     - Facet counts cover at most the 5,000 newest matching listings; `facets.complete` says whether
+         *       that was every match.
          */
         get: operations["searchParts"];
         put?: never;
@@ -1086,8 +1096,17 @@ export interface components {
             value: string;
             count: number;
         };
-        /** @description Counts of the listings matching every filter, by value. */
+        /**
+         * @description Counts of the listings matching every filter, by value. At most the 5,000 newest matching
+         *     listings are counted, so that a broad search costs no more than a narrow one.
+         */
         Facets: {
+            /**
+             * @description True when every matching listing was counted. False when more than 5,000 match: the counts
+             *     are those of the 5,000 newest (show them as a lower bound, "5,000+").
+             * @example true
+             */
+            complete: boolean;
             category: components["schemas"]["FacetCount"][];
             condition: components["schemas"]["FacetCount"][];
             sellerType: components["schemas"]["FacetCount"][];
@@ -1524,7 +1543,7 @@ export interface components {
         InStockQuery: boolean;
         /** @description Order of results; `relevance` needs `q`. */
         SortQuery: "relevance" | "newest" | "price" | "-price";
-        /** @description Add counts by category, condition and seller type for the whole result. */
+        /** @description Add counts by category, condition and seller type for the result (its 5,000 newest listings at most; see `facets.complete`). */
         FacetsQuery: boolean;
         /**
          * @description A key of your choosing (a UUID is a good one), the same for every retry of one request, so that
@@ -2192,7 +2211,7 @@ export interface operations {
                 inStock?: components["parameters"]["InStockQuery"];
                 /** @description Order of results; `relevance` needs `q`. */
                 sort?: components["parameters"]["SortQuery"];
-                /** @description Add counts by category, condition and seller type for the whole result. */
+                /** @description Add counts by category, condition and seller type for the result (its 5,000 newest listings at most; see `facets.complete`). */
                 facets?: components["parameters"]["FacetsQuery"];
                 /** @description Page size (1–100). */
                 limit?: components["parameters"]["LimitQuery"];

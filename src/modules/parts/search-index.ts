@@ -11,6 +11,16 @@ import { MAX_QUERY_TOKENS, searchTokens } from './normalize';
 export interface SearchIndex {
   /** SQL condition: the row matches every query word, in any indexed field (`wholeWords`: no prefix on the last). */
   matches(db: Db, query: string, wholeWords?: boolean): Knex.Raw | null;
+  /** The same, among the `newest` most recently listed matches only (visible or not): a bounded candidate set. */
+  matchesAmongNewest(db: Db, query: string, newest: number): Knex.Raw | null;
+  /** How many listings match, counting no further than `limit` (the cost stops there too). */
+  countUpTo(db: Db, query: string, limit: number): Promise<number>;
+  /**
+   * SQLite only: a derived table `hits(r)` of matching search rowids, newest first, below `before`
+   * when given, at most `limit` of them: the full-text index read in its own order, so a page of
+   * matches costs a page of reads however many listings match.
+   */
+  hitsNewestFirst?(db: Db, query: string, options: { before: number | null; limit: number }): Knex.Raw | null;
 }
 
 /**
@@ -23,24 +33,61 @@ export function terms(query: string): { word: string; prefix: boolean }[] {
   return words.map((word, i) => ({ word, prefix: i === words.length - 1 && word.length > 1 }));
 }
 
+const countOf = (result: unknown): number => {
+  const rows = Array.isArray(result) ? result : (result as { rows: unknown[] }).rows;
+  return Number((rows[0] as { n: number | string } | undefined)?.n ?? 0);
+};
+
 function postgresIndex(): SearchIndex {
+  const tsquery = (query: string, wholeWords = false): string | null => {
+    const words = terms(query);
+    if (words.length === 0) return null;
+    return words.map(({ word, prefix }) => `${word}${prefix && !wholeWords ? ':*' : ''}`).join(' & ');
+  };
   return {
     matches: (db, query, wholeWords = false) => {
-      const words = terms(query);
-      if (words.length === 0) return null;
-      const tsquery = words.map(({ word, prefix }) => `${word}${prefix && !wholeWords ? ':*' : ''}`).join(' & ');
-      return db.raw("parts.search_vector @@ to_tsquery('simple', ?)", [tsquery]);
+      const expression = tsquery(query, wholeWords);
+      return expression === null ? null : db.raw("parts.search_vector @@ to_tsquery('simple', ?)", [expression]);
+    },
+    matchesAmongNewest: (db, query, newest) => {
+      const expression = tsquery(query);
+      if (expression === null) return null;
+      return db.raw(`parts.id IN (SELECT id FROM parts WHERE search_vector @@ to_tsquery('simple', ?) ORDER BY id DESC LIMIT ${Math.trunc(newest)})`, [expression]);
+    },
+    countUpTo: async (db, query, limit) => {
+      const expression = tsquery(query);
+      if (expression === null) return 0;
+      return countOf(await db.raw(`SELECT count(*) AS n FROM (SELECT 1 FROM parts WHERE search_vector @@ to_tsquery('simple', ?) LIMIT ${Math.trunc(limit)}) AS hits`, [expression]));
     },
   };
 }
 
 function sqliteIndex(): SearchIndex {
+  const ftsExpression = (query: string, wholeWords = false): string | null => {
+    const words = terms(query);
+    if (words.length === 0) return null;
+    return words.map(({ word, prefix }) => `"${word}"${prefix && !wholeWords ? '*' : ''}`).join(' ');
+  };
   return {
     matches: (db, query, wholeWords = false) => {
-      const words = terms(query);
-      if (words.length === 0) return null;
-      const expression = words.map(({ word, prefix }) => `"${word}"${prefix && !wholeWords ? '*' : ''}`).join(' ');
-      return db.raw('parts.search_rowid IN (SELECT rowid FROM parts_fts WHERE parts_fts MATCH ?)', [expression]);
+      const expression = ftsExpression(query, wholeWords);
+      return expression === null ? null : db.raw('parts.search_rowid IN (SELECT rowid FROM parts_fts WHERE parts_fts MATCH ?)', [expression]);
+    },
+    matchesAmongNewest: (db, query, newest) => {
+      const expression = ftsExpression(query);
+      if (expression === null) return null;
+      return db.raw(`parts.search_rowid IN (SELECT rowid FROM parts_fts WHERE parts_fts MATCH ? ORDER BY rowid DESC LIMIT ${Math.trunc(newest)})`, [expression]);
+    },
+    countUpTo: async (db, query, limit) => {
+      const expression = ftsExpression(query);
+      if (expression === null) return 0;
+      return countOf(await db.raw(`SELECT count(*) AS n FROM (SELECT rowid FROM parts_fts WHERE parts_fts MATCH ? LIMIT ${Math.trunc(limit)})`, [expression]));
+    },
+    hitsNewestFirst: (db, query, { before, limit }) => {
+      const expression = ftsExpression(query);
+      if (expression === null) return null;
+      const below = before === null ? '' : ' AND rowid < ?';
+      return db.raw(`(SELECT rowid AS r FROM parts_fts WHERE parts_fts MATCH ?${below} ORDER BY rowid DESC LIMIT ${Math.trunc(limit)}) AS hits`, before === null ? [expression] : [expression, before]);
     },
   };
 }

@@ -7,6 +7,7 @@ import { cityKey } from '../sellers/service';
 import { normalizePartNumber, vehicleKey } from './normalize';
 import type { PartView } from './part.model';
 import { terms, type SearchIndex } from './search-index';
+import { walkTextNewestFirst } from './search-walk';
 import { onMarket, readPartViewsInOrder } from './views';
 
 export type SearchQuery = NonNullable<operations['searchParts']['parameters']['query']>;
@@ -32,6 +33,17 @@ export async function equivalentNumbers(db: Db, partNumber: string): Promise<str
 
 const fitsVehicle = (q: SearchQuery): boolean => Boolean(q.make || q.model || q.year !== undefined);
 
+/**
+ * What one search may cost (config.search, documented in the contract): `window` is how many
+ * listings a price-sorted text search or a facet count considers at most, the newest so many
+ * matches (counting how many there are stops there too); `scanLimit` how many text matches one
+ * page may examine (search-walk.ts).
+ */
+export interface SearchLimits {
+  window: number;
+  scanLimit: number;
+}
+
 /** The vehicle conditions of a search on `part_fitments` rows (the year within the fitment's range). */
 function whereFits(fits: Knex.QueryBuilder, q: SearchQuery): Knex.QueryBuilder {
   if (q.make) fits.where('part_fitments.make_key', vehicleKey(q.make));
@@ -40,14 +52,25 @@ function whereFits(fits: Knex.QueryBuilder, q: SearchQuery): Knex.QueryBuilder {
   return fits;
 }
 
+interface FilterOptions {
+  /** The text condition: every match, the newest `window` matches only, or none (a walk applies it). */
+  text: 'all' | 'window' | 'none';
+  /**
+   * The vehicle condition as a semi-join on the fitments matching the vehicle (`in`: read once,
+   * right when the vehicle narrows the listings most) or checked listing by listing (`exists`:
+   * right when listings come one by one from another index, as in the text walk).
+   */
+  fits: 'in' | 'exists';
+}
+
 /**
  * Visible listings narrowed by every filter except pagination: shared by the page and its facets;
  * `unfitted` is the same without the vehicle filter, which the fitment walk below applies itself.
  */
-async function filtered(db: Db, index: SearchIndex, q: SearchQuery): Promise<{ query: Knex.QueryBuilder; unfitted: Knex.QueryBuilder }> {
+async function filtered(db: Db, index: SearchIndex, q: SearchQuery, limits: SearchLimits, options: FilterOptions): Promise<{ query: Knex.QueryBuilder; unfitted: Knex.QueryBuilder }> {
   const query = onMarket(db);
-  if (q.q) {
-    const match = index.matches(db, q.q);
+  if (q.q && options.text !== 'none') {
+    const match = options.text === 'window' ? index.matchesAmongNewest(db, q.q, limits.window) : index.matches(db, q.q);
     if (match) query.whereRaw(match);
   }
   if (q.partNumber) {
@@ -68,7 +91,8 @@ async function filtered(db: Db, index: SearchIndex, q: SearchQuery): Promise<{ q
   if (q.priceMax !== undefined) query.where('parts.price_amount', '<=', q.priceMax);
   if (q.inStock !== undefined) query.where('parts.quantity', q.inStock ? '>' : '=', 0);
   const unfitted = query.clone();
-  if (fitsVehicle(q)) query.whereIn('parts.id', whereFits(db('part_fitments').select('part_fitments.part_id'), q));
+  if (fitsVehicle(q) && options.fits === 'in') query.whereIn('parts.id', whereFits(db('part_fitments').select('part_fitments.part_id'), q));
+  if (fitsVehicle(q) && options.fits === 'exists') query.whereExists(whereFits(db('part_fitments').select(db.raw('1')).whereRaw('part_fitments.part_id = parts.id'), q));
   // Wrapped: a query builder is thenable, and returning it bare from an async function would run it.
   return { query, unfitted };
 }
@@ -135,21 +159,28 @@ function ordering(db: Db, index: SearchIndex, sort: Sort, q: SearchQuery): Order
   };
 }
 
-/** The three facets from one grouped scan of the result (a few hundred groups at most), summed here. */
-async function facetCounts(base: Knex.QueryBuilder): Promise<Facets> {
-  const rows = (await base
-    .clone()
-    .clearSelect()
-    .clearOrder()
-    .select('parts.category', 'parts.condition', 'parts.seller_type')
+/**
+ * The three facets from one grouped scan of the result's newest `window` listings (a few
+ * hundred groups at most), summed here. `complete` when that window held every match: the text
+ * matches were no more than the window (`textComplete`), nor the listings passing the filters.
+ */
+async function facetCounts(db: Db, base: Knex.QueryBuilder, limits: SearchLimits, textComplete: boolean): Promise<Facets> {
+  const newest = base.clone().clearSelect().clearOrder().select('parts.category', 'parts.condition', 'parts.seller_type').orderBy('parts.id', 'desc');
+  // Text beyond the window: the candidates are already the window's matches, no more to bound.
+  const counted = textComplete ? newest.clone().limit(limits.window) : newest.clone().clearOrder();
+  const rows = (await db
+    .from(counted.as('newest'))
+    .select('category', 'condition', 'seller_type')
     .count({ n: '*' })
-    .groupBy('parts.category', 'parts.condition', 'parts.seller_type')) as { category: string; condition: string; seller_type: string; n: number | string }[];
+    .groupBy('category', 'condition', 'seller_type')) as { category: string; condition: string; seller_type: string; n: number | string }[];
+  const total = rows.reduce((sum, row) => sum + Number(row.n), 0);
+  const beyond = textComplete && total >= limits.window && (await newest.clone().offset(limits.window).limit(1)).length > 0;
   const tally = (key: 'category' | 'condition' | 'seller_type') => {
     const counts = new Map<string, number>();
     for (const row of rows) counts.set(row[key], (counts.get(row[key]) ?? 0) + Number(row.n));
     return [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([value, count]) => ({ value, count }));
   };
-  return { category: tally('category'), condition: tally('condition'), sellerType: tally('seller_type') };
+  return { category: tally('category'), condition: tally('condition'), sellerType: tally('seller_type'), complete: textComplete && !beyond };
 }
 
 /** Filters besides `q`; the PostgreSQL fast path below applies to a bare text search only. */
@@ -227,16 +258,30 @@ async function walkFitmentsNewestFirst(unfitted: Knex.QueryBuilder, q: SearchQue
   return ids.map((id) => ({ id }));
 }
 
-export async function searchParts(db: Db, index: SearchIndex, q: SearchQuery): Promise<{ data: PartView[]; nextCursor: string | null; facets?: Facets }> {
+/** True when the words match more listings than the window holds (counting stops just past it). */
+async function beyondWindow(db: Db, index: SearchIndex, q: SearchQuery, limits: SearchLimits): Promise<boolean> {
+  return Boolean(q.q) && (await index.countUpTo(db, q.q as string, limits.window + 1)) > limits.window;
+}
+
+export async function searchParts(db: Db, index: SearchIndex, limits: SearchLimits, q: SearchQuery): Promise<{ data: PartView[]; nextCursor: string | null; facets?: Facets }> {
   const sort: Sort = q.sort ?? (q.q ? 'relevance' : 'newest');
   const limit = q.limit ?? DEFAULT_LIMIT;
   const order = ordering(db, index, sort, q);
   // The cursor names its sort, so a cursor from one ordering cannot be replayed on another.
   const after = decodeCursor(q.cursor, { ...order.fields, o: cursorField.oneOf(sort) });
-  const { query: base, unfitted } = await filtered(db, index, q);
+  // Counted only where it changes something: the price sorts and the facets.
+  const textBeyondWindow = (sort === 'price' || sort === '-price' || Boolean(q.facets)) && (await beyondWindow(db, index, q, limits));
+  // Sorting by price means reading every candidate: with many matches, the newest window of them.
+  const text = textBeyondWindow && (sort === 'price' || sort === '-price') ? 'window' : 'all';
+  const { query: base, unfitted } = await filtered(db, index, q, limits, { text, fits: 'in' });
   // Two steps: find the page's ids and sort keys from indexes alone, then read those few wide rows.
   let keys: Record<string, unknown>[];
-  if (await isBroadTextSearchOnPostgres(db, index, q, sort)) {
+  let resume: { id: string; s?: number } | null = null;
+  if (q.q && index.hitsNewestFirst && (sort === 'relevance' || sort === 'newest')) {
+    const { query: unmatched } = await filtered(db, index, q, limits, { text: 'none', fits: 'exists' });
+    const title = sort === 'relevance' ? titleMatchesAll(db, q.q) : null;
+    ({ rows: keys, resume } = await walkTextNewestFirst(db, index, { scanLimit: limits.scanLimit, base: unmatched, query: q.q, title, after, want: limit + 1 }));
+  } else if (await isBroadTextSearchOnPostgres(db, index, q, sort)) {
     keys = await walkNewestFirstByTier(db, base, q, sort, after, limit + 1);
   } else if (walksFitments(db, q, sort)) {
     keys = await walkFitmentsNewestFirst(unfitted, q, after, limit + 1);
@@ -248,10 +293,16 @@ export async function searchParts(db: Db, index: SearchIndex, q: SearchQuery): P
   const hasMore = keys.length > limit;
   const pageKeys = keys.slice(0, limit);
   const last = pageKeys[pageKeys.length - 1];
+  let nextCursor: string | null = null;
+  if (hasMore && last) nextCursor = encodeCursor({ ...order.cursorOf(last), o: sort });
+  else if (resume) nextCursor = encodeCursor({ ...resume, o: sort });
   const result: { data: PartView[]; nextCursor: string | null; facets?: Facets } = {
     data: await readPartViewsInOrder(db, pageKeys.map((k) => String(k.id))),
-    nextCursor: hasMore && last ? encodeCursor({ ...order.cursorOf(last), o: sort }) : null,
+    nextCursor,
   };
-  if (q.facets) result.facets = await facetCounts(base);
+  if (q.facets) {
+    const counted = textBeyondWindow ? (await filtered(db, index, q, limits, { text: 'window', fits: 'in' })).query : base;
+    result.facets = await facetCounts(db, counted, limits, !textBeyondWindow);
+  }
   return result;
 }

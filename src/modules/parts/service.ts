@@ -171,10 +171,10 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
     async listBySeller(sellerId: string, page: { limit?: number; cursor?: string }): Promise<Page<PartView>> {
       const seller = await sellers.findProfile(db, sellerId);
       if (seller?.status !== 'verified') throw notFound('seller');
-      return searchParts(db, index, { sellerId, sort: 'newest', limit: page.limit, cursor: page.cursor });
+      return searchParts(db, index, config.search, { sellerId, sort: 'newest', limit: page.limit, cursor: page.cursor });
     },
 
-    search: (query: SearchQuery) => searchParts(db, index, query),
+    search: (query: SearchQuery) => searchParts(db, index, config.search, query),
     compare: (partNumber: string) => compareOffers(db, partNumber),
     vehicleMakes: () => vehicleMakes(db),
     vehicleModels: (make: string) => vehicleModels(db, make),
