@@ -18,14 +18,14 @@ module.exports = {
       severity: 'error',
       comment: 'src/db knows tables and transactions, nothing of HTTP or of business modules.',
       from: { path: '^src/db/' },
-      to: { path: '^src/(http|modules|seed|cli)/|^src/(app|server)\\.ts$' },
+      to: { path: '^src/(http|modules|seed|cli|runtime)/|^src/(app|server)\\.ts$' },
     },
     {
       name: 'http-knows-no-module',
       severity: 'error',
       comment: 'src/http serves any contract: routing, validation, problems. Modules plug into it, not the reverse.',
       from: { path: '^src/http/' },
-      to: { path: '^src/(modules|seed|cli)/|^src/(app|server)\\.ts$' },
+      to: { path: '^src/(modules|seed|cli|runtime)/|^src/(app|server)\\.ts$' },
     },
     {
       name: 'modules-meet-through-services',

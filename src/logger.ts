@@ -8,6 +8,7 @@ import type { Config } from './config';
  * a second to flush at exit, for a formatter that keeps up with one developer's requests anyway.
  */
 function prettyStream(): DestinationStream {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pretty = (require('pino-pretty') as { default: typeof PinoPretty }).default;
   return pretty({ translateTime: 'SYS:standard', singleLine: true, sync: true });
 }

@@ -57,6 +57,11 @@ describe('a search costs the same however many listings match', () => {
     expect(narrow.facets).toMatchObject({ complete: true, category: [{ value: 'engine', count: 4 }] });
   });
 
+  it('answers words the index cannot hold (a symbol alone) as a search without words (found by the fuzz: once a 500)', async () => {
+    const res = await search({ q: '\uFFFD', limit: 5 });
+    expect(res.data.map((d) => d.id)).toEqual(listings.slice(-5).reverse().map((l) => l.id));
+  });
+
   it('sorts the newest window of matches by price when the words match more than it holds', async () => {
     const window = listings.slice(-100);
     const { ids, pages } = await allPages({ q: 'disque', sort: 'price', limit: 30 });

@@ -99,10 +99,12 @@ async function main(): Promise<void> {
   const partId = await prepareCatalogue();
   const tsx = path.join(root, 'node_modules/.bin/tsx');
   const [apiPort, barePort] = [await freePort(), await freePort()];
-  const api = spawn(tsx, ['src/server.ts'], {
+  // The compiled service in one process, as the bare Express it is compared with.
+  execFileSync(process.execPath, ['src/cli/build.cjs'], { cwd: root, stdio: 'inherit' });
+  const api = spawn(process.execPath, ['dist/server/src/server.js'], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex'), SQLITE_PATH: sqlitePath, PORT: String(apiPort), HOST: '127.0.0.1', LOG_LEVEL },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex'), SQLITE_PATH: sqlitePath, PORT: String(apiPort), HOST: '127.0.0.1', LOG_LEVEL, WEB_CONCURRENCY: '1' },
   });
   const bodyFile = path.join(benchDir, 'read-body.json');
   let bare: ChildProcess | undefined;

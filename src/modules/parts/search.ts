@@ -277,7 +277,8 @@ export async function searchParts(db: Db, index: SearchIndex, limits: SearchLimi
   // Two steps: find the page's ids and sort keys from indexes alone, then read those few wide rows.
   let keys: Record<string, unknown>[];
   let resume: { id: string; s?: number } | null = null;
-  if (q.q && index.hitsNewestFirst && (sort === 'relevance' || sort === 'newest')) {
+  // Words the index cannot hold (symbols alone) leave no text condition: then the usual plan.
+  if (q.q && terms(q.q).length > 0 && index.hitsNewestFirst && (sort === 'relevance' || sort === 'newest')) {
     const { query: unmatched } = await filtered(db, index, q, limits, { text: 'none', fits: 'exists' });
     const title = sort === 'relevance' ? titleMatchesAll(db, q.q) : null;
     ({ rows: keys, resume } = await walkTextNewestFirst(db, index, { scanLimit: limits.scanLimit, base: unmatched, query: q.q, title, after, want: limit + 1 }));
