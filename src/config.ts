@@ -111,7 +111,7 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
     currency: read.string('CURRENCY', 'MAD'),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10000, 0, 120000),
     search: {
-      window: read.int('SEARCH_WINDOW', 5000, 10, 1_000_000),
+      window: read.int('SEARCH_WINDOW', 2000, 10, 1_000_000),
       scanLimit: read.int('SEARCH_SCAN_LIMIT', 20000, 10, 10_000_000),
     },
   };

@@ -7,6 +7,7 @@ import * as authHardening from '../../migrations/20261126000100_auth_hardening';
 import * as listingSellerSummary from '../../migrations/20261127000100_listing_seller_summary';
 import * as idempotencyKeys from '../../migrations/20261127000200_idempotency_keys';
 import * as sellerAccountActive from '../../migrations/20261127000300_seller_account_active';
+import * as fitmentWalkSqlite from '../../migrations/20261128000100_fitment_walk_sqlite';
 import type { Db } from './knex';
 
 interface Migration {
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '20261127000100_listing_seller_summary': listingSellerSummary,
   '20261127000200_idempotency_keys': idempotencyKeys,
   '20261127000300_seller_account_active': sellerAccountActive,
+  '20261128000100_fitment_walk_sqlite': fitmentWalkSqlite,
 };
 
 const source: Knex.MigrationSource<string> = {

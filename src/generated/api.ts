@@ -359,9 +359,9 @@ export interface paths {
          *       page. When filters leave few of them, one request examines at most 20,000 matches (the server's `SEARCH_SCAN_LIMIT`): the page
          *       may then hold fewer listings than `limit` (even none) while `nextCursor` is not null;
          *       follow it to go on. Only `nextCursor: null` means the end.
-         *     - With `q` matching more than 5,000 listings (the server's `SEARCH_WINDOW`), `price` and `-price` order the 5,000 newest
+         *     - With `q` matching more than 2,000 listings (the server's `SEARCH_WINDOW`), `price` and `-price` order the 2,000 newest
          *       matches (narrow the words, or add filters, to reach older ones).
-         *     - Facet counts cover at most the 5,000 newest matching listings; `facets.complete` says whether
+         *     - Facet counts cover at most the 2,000 newest matching listings; `facets.complete` says whether
          *       that was every match.
          */
         get: operations["searchParts"];
@@ -1097,13 +1097,13 @@ export interface components {
             count: number;
         };
         /**
-         * @description Counts of the listings matching every filter, by value. At most the 5,000 newest matching
+         * @description Counts of the listings matching every filter, by value. At most the 2,000 newest matching
          *     listings are counted, so that a broad search costs no more than a narrow one.
          */
         Facets: {
             /**
-             * @description True when every matching listing was counted. False when more than 5,000 match: the counts
-             *     are those of the 5,000 newest (show them as a lower bound, "5,000+").
+             * @description True when every matching listing was counted. False when more than 2,000 match: the counts
+             *     are those of the 2,000 newest (show them as a lower bound, "2,000+").
              * @example true
              */
             complete: boolean;
@@ -1543,7 +1543,7 @@ export interface components {
         InStockQuery: boolean;
         /** @description Order of results; `relevance` needs `q`. */
         SortQuery: "relevance" | "newest" | "price" | "-price";
-        /** @description Add counts by category, condition and seller type for the result (its 5,000 newest listings at most; see `facets.complete`). */
+        /** @description Add counts by category, condition and seller type for the result (its 2,000 newest listings at most; see `facets.complete`). */
         FacetsQuery: boolean;
         /**
          * @description A key of your choosing (a UUID is a good one), the same for every retry of one request, so that
@@ -2211,7 +2211,7 @@ export interface operations {
                 inStock?: components["parameters"]["InStockQuery"];
                 /** @description Order of results; `relevance` needs `q`. */
                 sort?: components["parameters"]["SortQuery"];
-                /** @description Add counts by category, condition and seller type for the result (its 5,000 newest listings at most; see `facets.complete`). */
+                /** @description Add counts by category, condition and seller type for the result (its 2,000 newest listings at most; see `facets.complete`). */
                 facets?: components["parameters"]["FacetsQuery"];
                 /** @description Page size (1–100). */
                 limit?: components["parameters"]["LimitQuery"];
