@@ -70,7 +70,7 @@ interface FilterOptions {
 async function filtered(db: Db, index: SearchIndex, q: SearchQuery, limits: SearchLimits, options: FilterOptions): Promise<{ query: Knex.QueryBuilder; unfitted: Knex.QueryBuilder }> {
   const query = onMarket(db);
   if (q.q && options.text !== 'none') {
-    const match = options.text === 'window' ? index.matchesAmongNewest(db, q.q, limits.window) : index.matches(db, q.q);
+    const match = options.text === 'window' ? (await index.matchesAmongNewest(db, q.q, limits.window))?.condition : index.matches(db, q.q);
     if (match) query.whereRaw(match);
   }
   if (q.partNumber) {
