@@ -8,6 +8,7 @@ import * as listingSellerSummary from '../../migrations/20261127000100_listing_s
 import * as idempotencyKeys from '../../migrations/20261127000200_idempotency_keys';
 import * as sellerAccountActive from '../../migrations/20261127000300_seller_account_active';
 import * as fitmentWalkSqlite from '../../migrations/20261128000100_fitment_walk_sqlite';
+import * as facetCoverSqlite from '../../migrations/20261128000200_facet_cover_sqlite';
 import type { Db } from './knex';
 
 interface Migration {
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '20261127000200_idempotency_keys': idempotencyKeys,
   '20261127000300_seller_account_active': sellerAccountActive,
   '20261128000100_fitment_walk_sqlite': fitmentWalkSqlite,
+  '20261128000200_facet_cover_sqlite': facetCoverSqlite,
 };
 
 const source: Knex.MigrationSource<string> = {
