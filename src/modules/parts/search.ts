@@ -165,17 +165,16 @@ function ordering(db: Db, index: SearchIndex, sort: Sort, q: SearchQuery): Order
  * matches were no more than the window (`textComplete`), nor the listings passing the filters.
  */
 async function facetCounts(db: Db, base: Knex.QueryBuilder, limits: SearchLimits, textComplete: boolean): Promise<Facets> {
-  // One pass over the newest `window` + 1 listings: counted up to the window, the one beyond only
-  // says that there are more (a second query skipping the window would read it all again).
-  // Limited first, numbered after: a window function over the whole result would read it all.
-  const newest = base.clone().clearSelect().clearOrder().select('parts.id', 'parts.category', 'parts.condition', 'parts.seller_type').orderBy('parts.id', 'desc').limit(limits.window + 1);
-  const numbered = db.from(newest.as('newest')).select('category', 'condition', 'seller_type', db.raw('row_number() OVER (ORDER BY id DESC) AS rn'));
-  const grouped = (await db
-    .from(numbered.as('numbered'))
-    .select('category', 'condition', 'seller_type', db.raw('sum(CASE WHEN rn <= ? THEN 1 ELSE 0 END) AS n', [limits.window]), db.raw('max(rn) AS last'))
-    .groupBy('category', 'condition', 'seller_type')) as { category: string; condition: string; seller_type: string; n: number | string; last: number | string }[];
-  const beyond = grouped.some((row) => Number(row.last) > limits.window);
-  const rows = grouped.filter((row) => Number(row.n) > 0);
+  const newest = base.clone().clearSelect().clearOrder().select('parts.id', 'parts.category', 'parts.condition', 'parts.seller_type').orderBy('parts.id', 'desc');
+  const rows = (await db
+    .from(newest.clone().limit(limits.window).as('newest'))
+    .select('category', 'condition', 'seller_type')
+    .count({ n: '*' })
+    .groupBy('category', 'condition', 'seller_type')) as { category: string; condition: string; seller_type: string; n: number | string }[];
+  const counted = rows.reduce((sum, row) => sum + Number(row.n), 0);
+  // Whether one more lies beyond the window: skipping the window in the same index (covering
+  // the facet columns, so no row is read) costs less than numbering every row in one pass.
+  const beyond = textComplete && counted >= limits.window && (await newest.clone().clearSelect().select('parts.id').offset(limits.window).limit(1)).length > 0;
   const tally = (key: 'category' | 'condition' | 'seller_type') => {
     const counts = new Map<string, number>();
     for (const row of rows) counts.set(row[key], (counts.get(row[key]) ?? 0) + Number(row.n));
