@@ -56,7 +56,8 @@ export function runPrimary(config: Config, log: Logger): void {
       if (!served) return fail(`worker ${worker.process.pid} exited before serving (${signal ?? `code ${code}`}); stopping`);
       if (Date.now() - servedSince > RESTART_DELAY_MS.healthyAfterMs) restartDelay = RESTART_DELAY_MS.first;
       log.error(`worker ${worker.process.pid} died (${signal ?? `code ${code}`}); starting another in ${restartDelay} ms`);
-      setTimeout(() => !stopping && startWeb(), restartDelay).unref();
+      // Not unref'd: with every worker gone, this timer is what keeps the primary alive to restart them.
+      setTimeout(() => !stopping && startWeb(), restartDelay);
       restartDelay = Math.min(restartDelay * 2, RESTART_DELAY_MS.max);
     });
   };
