@@ -11,7 +11,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../config';
@@ -20,6 +19,7 @@ import { migrateLatest } from '../db/migrations';
 import { onMarket } from '../modules/parts/views';
 import { seedDemo } from '../seed/demo';
 import { writeBenchmarkSection } from './bench-report';
+import { freePort, requireWrk } from './bench-tools';
 import { flag } from './context';
 import { PROJECT_ROOT } from '../paths';
 
@@ -31,26 +31,6 @@ const LOG_LEVEL = flag('log-level') ?? 'info';
 const TARGET_RATIO = 0.5;
 const benchDir = path.join(root, 'data/bench');
 const sqlitePath = path.join(benchDir, 'read.sqlite');
-
-function requireWrk(): void {
-  try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
-  } catch (err) {
-    // wrk prints its version and exits 1; only a missing binary is a problem.
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      console.error('wrk is not installed: apt-get install -y wrk (Debian package), then run again.');
-      process.exit(1);
-    }
-  }
-}
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 
 async function waitFor(url: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 200; i += 1) {

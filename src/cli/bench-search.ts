@@ -20,6 +20,7 @@ import { createLogger } from '../logger';
 import { catalogPart } from '../seed/catalog';
 import { seedDemo } from '../seed/demo';
 import { writeBenchmarkSection } from './bench-report';
+import { pageCursor } from './bench-tools';
 import { flag } from './context';
 import { PROJECT_ROOT } from '../paths';
 
@@ -60,15 +61,6 @@ async function timeRequests(url: string): Promise<{ p50: number; p95: number; co
   }
   samples.sort((a, b) => a - b);
   return { p50: percentile(samples, 50), p95: percentile(samples, 95), count: (await get()).data.length };
-}
-
-async function pageCursor(base: string, pageNumber: number): Promise<string> {
-  let cursor = '';
-  for (let page = 1; page < pageNumber; page += 1) {
-    const res = (await (await fetch(`${base}/api/v1/parts?limit=20${cursor ? `&cursor=${cursor}` : ''}`)).json()) as { nextCursor: string };
-    cursor = res.nextCursor;
-  }
-  return cursor;
 }
 
 interface DbResult {

@@ -10,27 +10,19 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { catalogPart } from '../seed/catalog';
 import { PROJECT_ROOT } from '../paths';
 import { writeBenchmarkSection } from './bench-report';
+import { freePort, pageCursor, requireWrk } from './bench-tools';
 import { flag } from './context';
 
 const root = PROJECT_ROOT;
 const SECONDS = Number(flag('seconds') ?? 8);
 const CONNECTIONS = Number(flag('connections') ?? 16);
 const TARGETS = { p99Ms: 100, workerRatio: 1.6, startMs: 1000, idleMb: 250, loadMb: 400 };
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 
 interface Load {
   rps: number;
@@ -66,10 +58,7 @@ function processTree(pid: number): number[] {
 }
 
 function readdirChildren(pid: number): number[] {
-  return execFileSync('ls', [`/proc/${pid}/task`], { encoding: 'utf8' })
-    .split(/\s+/)
-    .filter(Boolean)
-    .flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+  return readdirSync(`/proc/${pid}/task`).flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
 }
 
 interface Memory {
@@ -147,15 +136,6 @@ async function start(env: Record<string, string>, workers: number): Promise<Runn
       await exited;
     },
   };
-}
-
-async function pageCursor(base: string, pageNumber: number): Promise<string> {
-  let cursor = '';
-  for (let page = 1; page < pageNumber; page += 1) {
-    const res = (await (await fetch(`${base}/api/v1/parts?limit=20${cursor ? `&cursor=${cursor}` : ''}`)).json()) as { nextCursor: string };
-    cursor = res.nextCursor;
-  }
-  return cursor;
 }
 
 interface DatabaseRun {
@@ -258,6 +238,7 @@ function markdown(runs: DatabaseRun[]): string {
 }
 
 async function main(): Promise<void> {
+  requireWrk();
   execFileSync(process.execPath, ['src/cli/build.cjs'], { cwd: root, stdio: 'inherit' });
   const runs: DatabaseRun[] = [];
   if (!process.argv.includes('--postgres-only')) {

@@ -6,7 +6,7 @@ import { cursorField, decodeCursor, DEFAULT_LIMIT, encodeCursor, type CursorShap
 import { cityKey } from '../sellers/service';
 import { normalizePartNumber, vehicleKey } from './normalize';
 import type { PartView } from './part.model';
-import { terms, type SearchIndex } from './search-index';
+import { estimatedMatches, terms, type SearchIndex } from './search-index';
 import { walkTextNewestFirst } from './search-walk';
 import { onMarket, readPartViewsInOrder } from './views';
 
@@ -67,16 +67,13 @@ interface FilterOptions {
  * Visible listings narrowed by every filter except pagination: shared by the page and its facets;
  * `unfitted` is the same without the vehicle filter, which the fitment walk below applies itself.
  */
-async function filtered(db: Db, index: SearchIndex, q: SearchQuery, limits: SearchLimits, options: FilterOptions): Promise<{ query: Knex.QueryBuilder; unfitted: Knex.QueryBuilder }> {
+async function filtered(db: Db, index: SearchIndex, q: SearchQuery, limits: SearchLimits, options: FilterOptions & { numbers: string[] | null }): Promise<{ query: Knex.QueryBuilder; unfitted: Knex.QueryBuilder }> {
   const query = onMarket(db);
   if (q.q && options.text !== 'none') {
     const match = options.text === 'window' ? (await index.matchesAmongNewest(db, q.q, limits.window))?.condition : index.matches(db, q.q);
     if (match) query.whereRaw(match);
   }
-  if (q.partNumber) {
-    const numbers = await equivalentNumbers(db, q.partNumber);
-    query.whereIn('parts.id', db('part_numbers').select('part_id').whereIn('normalized', numbers));
-  }
+  if (options.numbers) query.whereIn('parts.id', db('part_numbers').select('part_id').whereIn('normalized', options.numbers));
   const equal: [keyof SearchQuery, string][] = [
     ['category', 'category'],
     ['origin', 'origin'],
@@ -204,8 +201,7 @@ async function isBroadTextSearchOnPostgres(db: Db, index: SearchIndex, q: Search
   // millisecond where counting the first thousand hits in the index takes 3 to 11. It is right
   // for one word; for several it multiplies their frequencies and underestimates, so an estimate
   // below the mark is checked by counting.
-  const plan = (await db.raw('EXPLAIN (FORMAT JSON) SELECT 1 FROM parts WHERE ?', [match])) as { rows: { 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }[] };
-  if (Number(plan.rows[0]?.['QUERY PLAN'][0].Plan['Plan Rows']) >= BROAD_MATCHES) return true;
+  if ((await estimatedMatches(db, match)) >= BROAD_MATCHES) return true;
   if (terms(q.q).length < 2) return false;
   const probe = (await db.raw(`SELECT count(*) AS n FROM (SELECT 1 FROM parts WHERE ? LIMIT ${BROAD_MATCHES}) AS hits`, [match])) as { rows: { n: string | number }[] };
   return Number(probe.rows[0]?.n) >= BROAD_MATCHES;
@@ -281,21 +277,28 @@ export async function searchParts(db: Db, index: SearchIndex, limits: SearchLimi
   const textBeyondWindow = (sort === 'price' || sort === '-price' || Boolean(q.facets)) && (await beyondWindow(db, index, q, limits));
   // Sorting by price means reading every candidate: with many matches, the newest window of them.
   const text = textBeyondWindow && (sort === 'price' || sort === '-price') ? 'window' : 'all';
-  const { query: base, unfitted } = await filtered(db, index, q, limits, { text, fits: 'in' });
+  // Read once: every variant of the filters below uses the same numbers.
+  const numbers = q.partNumber ? await equivalentNumbers(db, q.partNumber) : null;
+  const filter = (options: FilterOptions) => filtered(db, index, q, limits, { ...options, numbers });
   // Two steps: find the page's ids and sort keys from indexes alone, then read those few wide rows.
   let keys: Record<string, unknown>[];
   let resume: { id: string; s?: number } | null = null;
   // Words the index cannot hold (symbols alone) leave no text condition: then the usual plan.
-  if (q.q && terms(q.q).length > 0 && index.hitsNewestFirst && (sort === 'relevance' || sort === 'newest')) {
-    const { query: unmatched } = await filtered(db, index, q, limits, { text: 'none', fits: 'exists' });
-    const title = sort === 'relevance' ? titleMatchesAll(db, q.q) : null;
-    ({ rows: keys, resume } = await walkTextNewestFirst(db, index, { scanLimit: limits.scanLimit, base: unmatched, query: q.q, title, after, want: limit + 1 }));
+  const words = q.q && terms(q.q).length > 0 ? q.q : null;
+  // The filters with the words as a condition, built when a plan or the facets use them (the text
+  // walk applies the words itself).
+  let withWords: ReturnType<typeof filter> | undefined;
+  const filters = () => (withWords ??= filter({ text, fits: 'in' }));
+  if (words && index.hitsNewestFirst && (sort === 'relevance' || sort === 'newest')) {
+    const { query: unmatched } = await filter({ text: 'none', fits: 'exists' });
+    const title = sort === 'relevance' ? titleMatchesAll(db, words) : null;
+    ({ rows: keys, resume } = await walkTextNewestFirst(db, index, { scanLimit: limits.scanLimit, base: unmatched, query: words, title, after, want: limit + 1 }));
   } else if (await isBroadTextSearchOnPostgres(db, index, q, sort)) {
-    keys = await walkNewestFirstByTier(db, base, q, sort, after, limit + 1);
+    keys = await walkNewestFirstByTier(db, (await filters()).query, q, sort, after, limit + 1);
   } else if (walksFitments(q, sort)) {
-    keys = await walkFitmentsNewestFirst(unfitted, q, after, limit + 1);
+    keys = await walkFitmentsNewestFirst((await filters()).unfitted, q, after, limit + 1);
   } else {
-    const page = base.clone().select('parts.id', ...order.keys);
+    const page = (await filters()).query.clone().select('parts.id', ...order.keys);
     order.apply(page, after);
     keys = (await page.limit(limit + 1)) as Record<string, unknown>[];
   }
@@ -310,7 +313,8 @@ export async function searchParts(db: Db, index: SearchIndex, limits: SearchLimi
     nextCursor,
   };
   if (q.facets) {
-    const counted = textBeyondWindow ? (await filtered(db, index, q, limits, { text: 'window', fits: 'in' })).query : base;
+    // The page's filters already bound the text to the window when it sorted by price.
+    const counted = (await (textBeyondWindow && text !== 'window' ? filter({ text: 'window', fits: 'in' }) : filters())).query;
     result.facets = await facetCounts(db, counted, limits, !textBeyondWindow);
   }
   return result;
