@@ -9,6 +9,7 @@ import * as idempotencyKeys from '../../migrations/20261127000200_idempotency_ke
 import * as sellerAccountActive from '../../migrations/20261127000300_seller_account_active';
 import * as fitmentWalkSqlite from '../../migrations/20261128000100_fitment_walk_sqlite';
 import * as facetCoverSqlite from '../../migrations/20261128000200_facet_cover_sqlite';
+import * as facetCoverPostgres from '../../migrations/20261128000300_facet_cover_postgres';
 import type { Db } from './knex';
 
 interface Migration {
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '20261127000300_seller_account_active': sellerAccountActive,
   '20261128000100_fitment_walk_sqlite': fitmentWalkSqlite,
   '20261128000200_facet_cover_sqlite': facetCoverSqlite,
+  '20261128000300_facet_cover_postgres': facetCoverPostgres,
 };
 
 const source: Knex.MigrationSource<string> = {

@@ -2,7 +2,7 @@ import type { Db } from '../../db/knex';
 import type { components } from '../../generated/api';
 import { normalizePartNumber, vehicleKey } from './normalize';
 import { equivalentNumbers } from './search';
-import { onMarket, readPartViewsInOrder } from './views';
+import { onMarket, type ReadPartViews } from './views';
 
 type Comparison = components['schemas']['Comparison'];
 type VehicleMakeList = components['schemas']['VehicleMakeList'];
@@ -16,14 +16,14 @@ const MAX_OFFERS = 100;
  * counting the core charge (the deposit is paid up front). Seller rating and defect rate need the
  * order flow; until then no offer has sales, so the rate is null rather than a misleading 0.
  */
-export async function compareOffers(db: Db, partNumber: string): Promise<Comparison> {
+export async function compareOffers(db: Db, readViews: ReadPartViews, partNumber: string): Promise<Comparison> {
   const numbers = await equivalentNumbers(db, partNumber);
   const rows = (await onMarket(db)
     .whereIn('parts.id', db('part_numbers').select('part_id').whereIn('normalized', numbers))
     .select('parts.id')
     .orderByRaw('parts.price_amount + COALESCE(parts.core_charge_amount, 0) ASC, parts.id ASC')
     .limit(MAX_OFFERS + 1)) as { id: string }[];
-  const views = await readPartViewsInOrder(db, rows.slice(0, MAX_OFFERS).map((r) => r.id));
+  const views = await readViews(rows.slice(0, MAX_OFFERS).map((r) => r.id));
   const wanted = new Set(numbers);
   return {
     partNumber: normalizePartNumber(partNumber),

@@ -117,3 +117,13 @@ function sqliteIndex(): SearchIndex {
 export function createSearchIndex(db: Db): SearchIndex {
   return dialectOf(db) === 'postgresql' ? postgresIndex() : sqliteIndex();
 }
+/**
+ * True when every query word is in the title (the last also as the start of a word), read from the
+ * folded title kept on the row, with the same rule as the full-text match on both databases.
+ */
+export function titleMatchesAll(db: Db, query: string): Knex.Raw | null {
+  const words = terms(query);
+  if (words.length === 0) return null;
+  const likes = words.map(({ word, prefix }) => (prefix ? `% ${word}%` : `% ${word} %`));
+  return db.raw(likes.map(() => "(' ' || parts.title_search || ' ') LIKE ?").join(' AND '), likes);
+}

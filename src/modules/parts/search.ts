@@ -1,18 +1,18 @@
 import type { Knex } from 'knex';
 import { dialectOf, type Db } from '../../db/knex';
-import { withTx } from '../../db/tx';
-import type { components, operations } from '../../generated/api';
+import type { components } from '../../generated/api';
 import { cursorField, decodeCursor, DEFAULT_LIMIT, encodeCursor, type CursorShape } from '../../http/pagination';
 import { cityKey } from '../sellers/service';
 import { normalizePartNumber, vehicleKey } from './normalize';
 import type { PartView } from './part.model';
-import { estimatedMatches, terms, type SearchIndex } from './search-index';
+import { terms, titleMatchesAll, type SearchIndex } from './search-index';
+import { bareTextPageOnPostgres } from './search-postgres';
+import { isBareTextNewestFirst, type SearchQuery, type Sort } from './search-query';
 import { walkTextNewestFirst } from './search-walk';
-import { onMarket, readPartViewsInOrder } from './views';
+import { onMarket, type ReadPartViews } from './views';
 
-export type SearchQuery = NonNullable<operations['searchParts']['parameters']['query']>;
+export type { SearchQuery } from './search-query';
 type Facets = components['schemas']['Facets'];
-type Sort = NonNullable<SearchQuery['sort']>;
 
 /** How far a part number reaches through cross references: enough for real catalogues, bounded for abuse. */
 const MAX_EQUIVALENT_NUMBERS = 50;
@@ -103,17 +103,6 @@ interface Ordering {
   cursorOf(row: Record<string, unknown>): Record<string, string | number>;
 }
 
-/**
- * True when every query word is in the title (the last also as the start of a word), read from the
- * folded title kept on the row, with the same rule as the full-text match on both databases.
- */
-function titleMatchesAll(db: Db, query: string): Knex.Raw | null {
-  const words = terms(query);
-  if (words.length === 0) return null;
-  const likes = words.map(({ word, prefix }) => (prefix ? `% ${word}%` : `% ${word} %`));
-  return db.raw(likes.map(() => "(' ' || parts.title_search || ' ') LIKE ?").join(' AND '), likes);
-}
-
 /** Keyset orderings; every one ends on the id so ties are broken the same way on every page. */
 function ordering(db: Db, index: SearchIndex, sort: Sort, q: SearchQuery): Ordering {
   if (sort === 'price' || sort === '-price') {
@@ -180,58 +169,6 @@ async function facetCounts(db: Db, base: Knex.QueryBuilder, limits: SearchLimits
   return { category: tally('category'), condition: tally('condition'), sellerType: tally('seller_type'), complete: textComplete && !beyond };
 }
 
-/** Filters besides `q`; the PostgreSQL fast path below applies to a bare text search only. */
-const FILTERS: (keyof SearchQuery)[] = ['partNumber', 'make', 'model', 'year', 'category', 'origin', 'condition', 'grade', 'priceMin', 'priceMax', 'sellerType', 'sellerId', 'city', 'inStock'];
-const BROAD_MATCHES = 1000;
-
-/**
- * PostgreSQL misjudges how many listings common words match together (it multiplies their
- * frequencies) and then visits every hit in the heap before sorting: ~100 ms for 13,000 hits.
- * When a quick probe shows the words are common, walking the primary key newest first and stopping
- * at the page's end is far cheaper. Only for a bare text search: other filters can make hits rare,
- * where the walk would be the slow plan.
- */
-async function isBroadTextSearchOnPostgres(db: Db, index: SearchIndex, q: SearchQuery, sort: Sort): Promise<boolean> {
-  if (dialectOf(db) !== 'postgresql' || !q.q || (sort !== 'relevance' && sort !== 'newest')) return false;
-  if (FILTERS.some((f) => q[f] !== undefined)) return false;
-  // Whole words only: a prefix makes PostgreSQL's index scan itself slow, and the probe is only a hint.
-  const match = index.matches(db, q.q, true);
-  if (!match) return false;
-  // The planner's own estimate, from the word statistics ANALYZE keeps, is a fraction of a
-  // millisecond where counting the first thousand hits in the index takes 3 to 11. It is right
-  // for one word; for several it multiplies their frequencies and underestimates, so an estimate
-  // below the mark is checked by counting.
-  if ((await estimatedMatches(db, match)) >= BROAD_MATCHES) return true;
-  if (terms(q.q).length < 2) return false;
-  const probe = (await db.raw(`SELECT count(*) AS n FROM (SELECT 1 FROM parts WHERE ? LIMIT ${BROAD_MATCHES}) AS hits`, [match])) as { rows: { n: string | number }[] };
-  return Number(probe.rows[0]?.n) >= BROAD_MATCHES;
-}
-
-/** The same page as the relevance or newest ordering gives, read tier by tier in primary-key order. */
-async function walkNewestFirstByTier(db: Db, base: Knex.QueryBuilder, q: SearchQuery, sort: Sort, after: Record<string, string | number> | null, want: number): Promise<Record<string, unknown>[]> {
-  const title = sort === 'relevance' ? titleMatchesAll(db, q.q as string) : null;
-  return withTx(db, async (tx) => {
-    // The walk stops after a page of hits; the planner, which expects few, would otherwise pay for
-    // a bitmap of all of them, or JIT compilation and parallel workers for a query that takes a few ms.
-    await tx.raw('SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0');
-    const rows: Record<string, unknown>[] = [];
-    for (const tier of title ? [1, 0] : [null]) {
-      if (rows.length >= want) break;
-      if (tier !== null && after && tier > Number(after.s)) continue;
-      const query = base.clone().transacting(tx).select('parts.id');
-      if (title && tier !== null) {
-        query.select(tx.raw('? AS relevance', [tier]));
-        if (tier === 1) query.whereRaw('?', [title]);
-        else query.whereRaw('NOT (?)', [title]);
-      }
-      const sameTier = after && (tier === null || tier === Number(after.s));
-      if (sameTier) query.where('parts.id', '<', String(after.id));
-      rows.push(...((await query.orderBy('parts.id', 'desc').limit(want - rows.length)) as Record<string, unknown>[]));
-    }
-    return rows;
-  });
-}
-
 /**
  * PostgreSQL underestimates how many listings fit a popular model (it took 1,100 of the 9,000
  * that fit a Dacia Logan of 2015), so it checks every one of them before sorting: 30 ms; SQLite
@@ -267,7 +204,15 @@ async function beyondWindow(db: Db, index: SearchIndex, q: SearchQuery, limits: 
   return Boolean(q.q) && (await index.countUpTo(db, q.q as string, limits.window + 1)) > limits.window;
 }
 
-export async function searchParts(db: Db, index: SearchIndex, limits: SearchLimits, q: SearchQuery): Promise<{ data: PartView[]; nextCursor: string | null; facets?: Facets }> {
+/** What a search reads with: the database, its text index, the bounds of one search, and how a page's listings are read. */
+export interface SearchContext {
+  db: Db;
+  index: SearchIndex;
+  limits: SearchLimits;
+  readViews: ReadPartViews;
+}
+
+export async function searchParts({ db, index, limits, readViews }: SearchContext, q: SearchQuery): Promise<{ data: PartView[]; nextCursor: string | null; facets?: Facets }> {
   const sort: Sort = q.sort ?? (q.q ? 'relevance' : 'newest');
   const limit = q.limit ?? DEFAULT_LIMIT;
   const order = ordering(db, index, sort, q);
@@ -280,24 +225,26 @@ export async function searchParts(db: Db, index: SearchIndex, limits: SearchLimi
   // Read once: every variant of the filters below uses the same numbers.
   const numbers = q.partNumber ? await equivalentNumbers(db, q.partNumber) : null;
   const filter = (options: FilterOptions) => filtered(db, index, q, limits, { ...options, numbers });
-  // Two steps: find the page's ids and sort keys from indexes alone, then read those few wide rows.
-  let keys: Record<string, unknown>[];
+  let keys: Record<string, unknown>[] | null = null;
   let resume: { id: string; s?: number } | null = null;
   // Words the index cannot hold (symbols alone) leave no text condition: then the usual plan.
   const words = q.q && terms(q.q).length > 0 ? q.q : null;
+  const title = words && sort === 'relevance' ? titleMatchesAll(db, words) : null;
   // The filters with the words as a condition, built when a plan or the facets use them (the text
-  // walk applies the words itself).
+  // walks apply the words themselves).
   let withWords: ReturnType<typeof filter> | undefined;
   const filters = () => (withWords ??= filter({ text, fits: 'in' }));
   if (words && index.hitsNewestFirst && (sort === 'relevance' || sort === 'newest')) {
     const { query: unmatched } = await filter({ text: 'none', fits: 'exists' });
-    const title = sort === 'relevance' ? titleMatchesAll(db, words) : null;
     ({ rows: keys, resume } = await walkTextNewestFirst(db, index, { scanLimit: limits.scanLimit, base: unmatched, query: words, title, after, want: limit + 1 }));
-  } else if (await isBroadTextSearchOnPostgres(db, index, q, sort)) {
-    keys = await walkNewestFirstByTier(db, (await filters()).query, q, sort, after, limit + 1);
+  } else if (words && dialectOf(db) === 'postgresql' && isBareTextNewestFirst(q, sort)) {
+    const { query: unmatched } = await filter({ text: 'none', fits: 'exists' });
+    keys = await bareTextPageOnPostgres(db, index, { words, unmatched, matched: filters, title, after, want: limit + 1 });
   } else if (walksFitments(q, sort)) {
     keys = await walkFitmentsNewestFirst((await filters()).unfitted, q, after, limit + 1);
-  } else {
+  }
+  // Two steps: find the page's ids and sort keys from indexes alone, then read those few wide rows.
+  if (!keys) {
     const page = (await filters()).query.clone().select('parts.id', ...order.keys);
     order.apply(page, after);
     keys = (await page.limit(limit + 1)) as Record<string, unknown>[];
@@ -309,7 +256,7 @@ export async function searchParts(db: Db, index: SearchIndex, limits: SearchLimi
   if (hasMore && last) nextCursor = encodeCursor({ ...order.cursorOf(last), o: sort });
   else if (resume) nextCursor = encodeCursor({ ...resume, o: sort });
   const result: { data: PartView[]; nextCursor: string | null; facets?: Facets } = {
-    data: await readPartViewsInOrder(db, pageKeys.map((k) => String(k.id))),
+    data: await readViews(pageKeys.map((k) => String(k.id))),
     nextCursor,
   };
   if (q.facets) {

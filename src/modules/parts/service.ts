@@ -12,7 +12,7 @@ import type { SellerService } from '../sellers/service';
 import { Part, type PartView } from './part.model';
 import { assertPartRules, type PartInput } from './rules';
 import { createSearchIndex } from './search-index';
-import { pagePartsNewestFirst, partReader } from './views';
+import { pagePartsNewestFirst, partReader, partRowReader, partViewsReader } from './views';
 import { contentColumns } from './listing-rows';
 import { createListingStore } from './listing-store';
 import { compareOffers, vehicleMakes, vehicleModels } from './catalog';
@@ -36,7 +36,9 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
 
   const index = createSearchIndex(db);
   const store = createListingStore(db);
-  const readPart = partReader(db);
+  const readRow = partRowReader(db);
+  const readPart = partReader(readRow);
+  const search = { db, index, limits: config.search, readViews: partViewsReader(readRow) };
 
   /**
    * The caller's own listing, locked for the change: 404 if nobody may see it, 403 if it is
@@ -171,11 +173,11 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
     async listBySeller(sellerId: string, page: { limit?: number; cursor?: string }): Promise<Page<PartView>> {
       const seller = await sellers.findProfile(db, sellerId);
       if (seller?.status !== 'verified') throw notFound('seller');
-      return searchParts(db, index, config.search, { sellerId, sort: 'newest', limit: page.limit, cursor: page.cursor });
+      return searchParts(search, { sellerId, sort: 'newest', limit: page.limit, cursor: page.cursor });
     },
 
-    search: (query: SearchQuery) => searchParts(db, index, config.search, query),
-    compare: (partNumber: string) => compareOffers(db, partNumber),
+    search: (query: SearchQuery) => searchParts(search, query),
+    compare: (partNumber: string) => compareOffers(db, search.readViews, partNumber),
     vehicleMakes: () => vehicleMakes(db),
     vehicleModels: (make: string) => vehicleModels(db, make),
   };
