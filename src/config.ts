@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import proxyaddr from 'proxy-addr';
+import { generateSignerKey, parseSignerKey } from './modules/trace/signed-note';
 import { fromRoot } from './paths';
 
 export type NodeEnv = 'development' | 'test' | 'production';
@@ -40,6 +41,18 @@ export interface Config {
    * search or a facet count considers; `scanLimit` how many text matches one page may examine.
    */
   readonly search: { readonly window: number; readonly scanLimit: number };
+  /**
+   * The traceability log: its origin (the first line of its checkpoints), the Ed25519 key that
+   * signs them (C2SP signer key text), how often the sequencer takes new events in, and when a
+   * checkpoint is signed (after so many new events, or so long after the last one).
+   */
+  readonly trace: {
+    readonly origin: string;
+    readonly signingKey: string;
+    readonly integrateIntervalMs: number;
+    readonly checkpointEvery: number;
+    readonly checkpointIntervalMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -50,6 +63,8 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+const DEFAULT_TRACE_ORIGIN = 'otomoto.local/trace';
 
 /** Reads and validates the environment once; every problem is reported together. */
 export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = {}): Config {
@@ -76,6 +91,12 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
   const adminPassword = read.string('ADMIN_PASSWORD', production ? '' : 'otomoto-admin-demo');
   if (Boolean(adminEmail) !== Boolean(adminPassword)) problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   if (adminPassword && (adminPassword.length < 12 || adminPassword.length > 128)) problems.push('ADMIN_PASSWORD must be 12 to 128 characters');
+
+  let origin = read.string('TRACE_LOG_ORIGIN', DEFAULT_TRACE_ORIGIN);
+  if (!/^[^\s+]+$/u.test(origin)) {
+    problems.push('TRACE_LOG_ORIGIN must be one word without spaces or "+" (a domain and path such as otomoto.ma/trace)');
+    origin = DEFAULT_TRACE_ORIGIN;
+  }
 
   const config: Config = {
     nodeEnv,
@@ -113,6 +134,13 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
     search: {
       window: read.int('SEARCH_WINDOW', 2000, 10, 1_000_000),
       scanLimit: read.int('SEARCH_SCAN_LIMIT', 20000, 10, 10_000_000),
+    },
+    trace: {
+      origin,
+      signingKey: traceSigningKey(read, problems, production, dataDir, origin),
+      integrateIntervalMs: read.int('TRACE_INTEGRATE_INTERVAL_MS', 500, 10, 60_000),
+      checkpointEvery: read.int('TRACE_CHECKPOINT_EVERY', 1000, 1, 10_000_000),
+      checkpointIntervalMs: read.int('TRACE_CHECKPOINT_INTERVAL_MS', 10_000, 100, 86_400_000),
     },
   };
   if (!/^[A-Z]{3}$/.test(config.currency)) problems.push('CURRENCY must be an ISO 4217 code such as MAD');
@@ -168,6 +196,42 @@ function jwtSecret(read: EnvReader, problems: string[], production: boolean, dat
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, secret, { mode: 0o600 });
   return secret;
+}
+
+/**
+ * The key that signs the log's checkpoints: required in production (a key generated on the fly
+ * would leave earlier checkpoints unverifiable after a restart on another machine); elsewhere
+ * made once and kept under data/, like the JWT secret.
+ */
+function traceSigningKey(read: EnvReader, problems: string[], production: boolean, dataDir: string, origin: string): string {
+  const given = read.string('TRACE_SIGNING_KEY', '');
+  if (given) {
+    try {
+      parseSignerKey(given);
+    } catch (err) {
+      problems.push(`TRACE_SIGNING_KEY: ${(err as Error).message} (npm run trace:keygen makes one)`);
+    }
+    return given.trim();
+  }
+  if (production) {
+    problems.push('TRACE_SIGNING_KEY is required in production (npm run trace:keygen makes one)');
+    return '';
+  }
+  const file = path.join(dataDir, 'trace-signing.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  // Written whole under another name, then linked into place: of processes starting together,
+  // one key wins and every process reads that one, never a half-written file.
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(draft, generateSignerKey(origin), { mode: 0o600 });
+  try {
+    linkSync(draft, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    unlinkSync(draft);
+  }
+  return readFileSync(file, 'utf8').trim();
 }
 
 class EnvReader {

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../src/config';
+import { generateSignerKey, parseSignerKey } from '../src/modules/trace/signed-note';
 
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'otomoto-config-'));
 const problemsOf = (env: Record<string, string>): string[] => {
@@ -43,13 +44,31 @@ describe('configuration', () => {
 
   it('requires a strong JWT secret in production and never generates one', () => {
     const dataDir = tempDir();
-    expect(() => loadConfig({ NODE_ENV: 'production' }, { dataDir })).toThrow(/JWT_SECRET is required in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', TRACE_SIGNING_KEY: generateSignerKey('otomoto.ma/trace') }, { dataDir })).toThrow(/JWT_SECRET is required in production/);
     expect(existsSync(path.join(dataDir, 'jwt-secret'))).toBe(false);
     expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toContain('JWT_SECRET must be at least 32 bytes');
   });
 
+  it('generates a development checkpoint key once, under data/, named after the log', () => {
+    const dataDir = tempDir();
+    const first = loadConfig({ TRACE_LOG_ORIGIN: 'garage.example/trace' }, { dataDir }).trace.signingKey;
+    expect(parseSignerKey(first).name).toBe('garage.example/trace');
+    expect(readFileSync(path.join(dataDir, 'trace-signing.key'), 'utf8')).toBe(first);
+    expect(loadConfig({}, { dataDir }).trace.signingKey).toBe(first);
+  });
+
+  it('requires a valid checkpoint key in production and never generates one', () => {
+    const dataDir = tempDir();
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }, { dataDir })).toThrow(/TRACE_SIGNING_KEY is required in production/);
+    expect(existsSync(path.join(dataDir, 'trace-signing.key'))).toBe(false);
+    const tampered = generateSignerKey('otomoto.ma/trace').replace(/\+[0-9a-f]{8}\+/, '+00000000+');
+    expect(problemsOf({ TRACE_SIGNING_KEY: tampered })).toEqual([expect.stringMatching(/^TRACE_SIGNING_KEY: the signer key id does not match/)]);
+    expect(problemsOf({ TRACE_SIGNING_KEY: 'not a key' })).toEqual([expect.stringMatching(/^TRACE_SIGNING_KEY: not a signer key/)]);
+    expect(problemsOf({ TRACE_LOG_ORIGIN: 'two words' })).toEqual([expect.stringMatching(/^TRACE_LOG_ORIGIN must be one word/)]);
+  });
+
   it('never seeds demo data nor validates responses in production', () => {
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), SEED_DEMO: 'true' }, { dataDir: tempDir() });
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), TRACE_SIGNING_KEY: generateSignerKey('otomoto.ma/trace'), SEED_DEMO: 'true' }, { dataDir: tempDir() });
     expect(config.seedDemo).toBe(false);
     expect(config.validateResponses).toBe(false);
     expect(config.admin).toBeNull();

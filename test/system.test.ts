@@ -67,7 +67,7 @@ describe('guides for API users', () => {
   it('serves each guide the reference links to, as Markdown', async () => {
     const spec = (await ctx.http().get('/openapi.json').expect(200)).body;
     const links = [...String(spec.info.description).matchAll(/\]\((\/docs\/guides\/[a-z-]+)\)/g)].map((m) => m[1] as string);
-    expect(links).toEqual(['/docs/guides/conventions', '/docs/guides/problems', '/docs/guides/security', '/docs/guides/search', '/docs/guides/idempotency', '/docs/guides/clients']);
+    expect(links).toEqual(['/docs/guides/conventions', '/docs/guides/problems', '/docs/guides/security', '/docs/guides/search', '/docs/guides/idempotency', '/docs/guides/clients', '/docs/guides/traceability']);
     for (const link of links) {
       const res = await ctx.http().get(link).expect(200);
       expect(res.headers['content-type']).toMatch(/^text\/markdown/);

@@ -10,6 +10,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { generateSignerKey } from '../modules/trace/signed-note';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +23,9 @@ import { writeBenchmarkSection } from './bench-report';
 import { freePort, requireWrk } from './bench-tools';
 import { flag } from './context';
 import { PROJECT_ROOT } from '../paths';
+
+/** One checkpoint key for the whole run: every start of the service signs with the same one. */
+const TRACE_KEY = generateSignerKey('bench.otomoto.local/trace');
 
 const root = PROJECT_ROOT;
 const ROUNDS = Number(flag('rounds') ?? 3);
@@ -48,7 +52,7 @@ async function waitFor(url: string, child: ChildProcess): Promise<void> {
 /** The demo catalogue in its own SQLite file, and the id of one listing on the market. */
 async function prepareCatalogue(): Promise<string> {
   mkdirSync(benchDir, { recursive: true });
-  const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: randomBytes(32).toString('hex'), PASSWORD_SCRYPT_LOG_N: '12', SQLITE_PATH: sqlitePath });
+  const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: randomBytes(32).toString('hex'), TRACE_SIGNING_KEY: TRACE_KEY, PASSWORD_SCRYPT_LOG_N: '12', SQLITE_PATH: sqlitePath });
   const db = createDb({ client: 'sqlite', sqlitePath });
   try {
     await migrateLatest(db);
@@ -84,7 +88,7 @@ async function main(): Promise<void> {
   const api = spawn(process.execPath, ['dist/server/src/server.js'], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex'), SQLITE_PATH: sqlitePath, PORT: String(apiPort), HOST: '127.0.0.1', LOG_LEVEL, WEB_CONCURRENCY: '1' },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex'), TRACE_SIGNING_KEY: TRACE_KEY, SQLITE_PATH: sqlitePath, PORT: String(apiPort), HOST: '127.0.0.1', LOG_LEVEL, WEB_CONCURRENCY: '1' },
   });
   const bodyFile = path.join(benchDir, 'read-body.json');
   let bare: ChildProcess | undefined;

@@ -10,6 +10,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { generateSignerKey } from '../modules/trace/signed-note';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,9 @@ import { PROJECT_ROOT } from '../paths';
 import { writeBenchmarkSection } from './bench-report';
 import { freePort, pageCursor, requireWrk } from './bench-tools';
 import { flag } from './context';
+
+/** One checkpoint key for the whole run: every start of the service signs with the same one. */
+const TRACE_KEY = generateSignerKey('bench.otomoto.local/trace');
 
 const root = PROJECT_ROOT;
 const SECONDS = Number(flag('seconds') ?? 8);
@@ -110,7 +114,7 @@ async function start(env: Record<string, string>, workers: number): Promise<Runn
   const child = spawn(process.execPath, ['dist/server/src/server.js'], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'info', JWT_SECRET: randomBytes(32).toString('hex'), PORT: String(port), HOST: '127.0.0.1', WEB_CONCURRENCY: String(workers), ...env },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'info', JWT_SECRET: randomBytes(32).toString('hex'), TRACE_SIGNING_KEY: TRACE_KEY, PORT: String(port), HOST: '127.0.0.1', WEB_CONCURRENCY: String(workers), ...env },
   });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const base = `http://127.0.0.1:${port}`;

@@ -10,6 +10,7 @@ import * as sellerAccountActive from '../../migrations/20261127000300_seller_acc
 import * as fitmentWalkSqlite from '../../migrations/20261128000100_fitment_walk_sqlite';
 import * as facetCoverSqlite from '../../migrations/20261128000200_facet_cover_sqlite';
 import * as facetCoverPostgres from '../../migrations/20261128000300_facet_cover_postgres';
+import * as traceability from '../../migrations/20261129000100_traceability';
 import type { Db } from './knex';
 
 interface Migration {
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '20261128000100_fitment_walk_sqlite': fitmentWalkSqlite,
   '20261128000200_facet_cover_sqlite': facetCoverSqlite,
   '20261128000300_facet_cover_postgres': facetCoverPostgres,
+  '20261129000100_traceability': traceability,
 };
 
 const source: Knex.MigrationSource<string> = {

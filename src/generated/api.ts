@@ -451,6 +451,200 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/parts/{partId}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A listing's history
+         * @description Every event of the listing, oldest first, with its hashes and its place in the Merkle log.
+         *     Public for listings that are or were on the market (active, sold out, withdrawn: the buyer
+         *     of a withdrawn part must still be able to check it); a draft's history is its seller's only
+         *     (404 for others). The token is optional; one that is sent must be valid.
+         */
+        get: operations["getPartHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/parts/{partId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Attest an event of your listing's life
+         * @description The seller records an inspection, a refurbishment, a repair, a certification or a note,
+         *     with the hashes of supporting documents. Same rules as editing: owner only (403 for other
+         *     sellers), verified sellers only, not on a withdrawn listing (409). The event is chained and
+         *     logged like every other; clients never send hashes, sequence numbers or times.
+         */
+        post: operations["attestPartEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/parts/{partId}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Check a listing's history
+         * @description Recomputes every event's hash and link, checks each logged event against the Merkle log,
+         *     and compares the listing as stored with the state its last event recorded, so that a change
+         *     made behind the service's back (a direct edit of the database) shows. Visible to whoever may
+         *     read the history.
+         */
+        get: operations["verifyPartHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/parts/{partId}/passport": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A listing's passport, checkable offline
+         * @description One self-contained document: the listing's snapshot, its whole history, a signed checkpoint
+         *     of the log, the proof that the history's last event is in that checkpoint's tree, and the
+         *     key that signed it. `npx otomoto-verify passport.json --key <verifier key>` checks it with no
+         *     server and no database (take the key from a source you trust, not from the passport). Who
+         *     may read the history may read the passport. A change made in the last seconds is not yet in
+         *     a signed checkpoint: 409 `not-yet-logged`, with `Retry-After`.
+         */
+        get: operations["getPartPassport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/traceability/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The keys that sign the log's checkpoints
+         * @description Every key that ever signed a checkpoint, the current one last. Each key's addition is itself an event of the log, so a rotation cannot be hidden.
+         */
+        get: operations["listTraceKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/traceability/checkpoints/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The latest signed checkpoint
+         * @description 404 while the log has no checkpoint yet.
+         */
+        get: operations["getLatestCheckpoint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/traceability/checkpoints/{treeSize}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The checkpoint made at a tree size
+         * @description 404 when no checkpoint was made at that size.
+         */
+        get: operations["getCheckpoint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/traceability/proofs/inclusion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Proof that a leaf is in a version of the log
+         * @description 400 when `logIndex` is not below `treeSize`; 404 when the log is not yet that large.
+         */
+        get: operations["getInclusionProof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/traceability/proofs/consistency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Proof that a version of the log extends an older one
+         * @description 400 when `from` is above `to`; 404 when the log is not yet `to` leaves large.
+         */
+        get: operations["getConsistencyProof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sellers/{sellerId}/parts": {
         parameters: {
             query?: never;
@@ -671,6 +865,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/traceability/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Check the whole log
+         * @description Every chain, every leaf against its event, every stored subtree, and every checkpoint's signature and root. Admins only; `npm run verify:log` does the same from a terminal.
+         */
+        get: operations["verifyTraceLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/traceability/checkpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign a checkpoint now
+         * @description Takes every committed event into the log, then signs a checkpoint of it (or returns the latest one when the log has not grown since). Admins only.
+         */
+        post: operations["createCheckpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -710,6 +944,7 @@ export interface components {
          *     | `seller-profile-required` | 409 | The action needs a seller profile, which does not exist yet. |
          *     | `insufficient-stock` | 409 | The stock would go below zero. |
          *     | `idempotency-key-in-flight` | 409 | A request with this `Idempotency-Key` is still running; retry after `Retry-After`. |
+         *     | `not-yet-logged` | 409 | The listing's latest event is not yet in a signed checkpoint; retry after `Retry-After` (seconds). |
          *     | `conflict` | 409 | The change collides with data stored meanwhile (a duplicate, a vanished reference); reload and retry. |
          *     | `precondition-failed` | 412 | `If-Match` does not match the current version. |
          *     | `payload-too-large` | 413 | The body exceeds the size limit. |
@@ -1225,6 +1460,199 @@ export interface components {
         };
         /** @description Either a relative change (`delta`, e.g. -2 after a counter sale) or an absolute count (`quantity`, after a stock count), with a reason. */
         StockAdjustment: components["schemas"]["StockDelta"] | components["schemas"]["StockCount"];
+        /**
+         * @description What happened. Written by the service with the change: `part.created`, `part.updated`
+         *     (payload: the changed fields, before and after), `part.price_changed`, `part.stock_adjusted`
+         *     (delta, reason), `part.withdrawn`. Attested by the seller: `part.inspected`,
+         *     `part.refurbished`, `part.repaired`, `part.certified`, `part.note`. The order flow will add
+         *     `part.reserved`, `part.sold`, `part.shipped`, `part.delivered`, `part.returned` and `part.refunded`.
+         * @enum {string}
+         */
+        PartEventType: "part.created" | "part.updated" | "part.price_changed" | "part.stock_adjusted" | "part.withdrawn" | "part.inspected" | "part.refurbished" | "part.repaired" | "part.certified" | "part.note";
+        UserActor: {
+            /** @constant */
+            type: "user";
+            userId: components["schemas"]["Id"];
+            /** @enum {string} */
+            role: "buyer" | "seller" | "admin";
+        };
+        SystemActor: {
+            /** @constant */
+            type: "system";
+        };
+        /** @description Who caused an event. */
+        TraceActor: components["schemas"]["UserActor"] | components["schemas"]["SystemActor"];
+        /**
+         * @description A SHA-256 hash in lower-case hexadecimal.
+         * @example 5d6b1c0c1f1e6d1c8b3a2f7e4d9c0b1a2f3e4d5c6b7a8f9e0d1c2b3a4f5e6d7c
+         */
+        HexHash: string;
+        /**
+         * Format: int64
+         * @description Position of a leaf in the Merkle log (0 for the first event ever logged).
+         */
+        LogIndex: number;
+        /**
+         * @description One event of a listing's history. `hash` is the SHA-256 of the RFC 8785 canonical JSON of
+         *     `{partId, seq, type, actor, occurredAt, payload, stateHash, prevHash}`; `prevHash` is the
+         *     previous event's `hash` (64 zeros for the first); `stateHash` the SHA-256 of the canonical
+         *     snapshot of the listing after the event (see docs/traceability.md for its fields).
+         *     `logIndex` is null until the log's sequencer has taken the event in (within about a second).
+         */
+        PartEvent: {
+            partId: components["schemas"]["Id"];
+            /**
+             * Format: int64
+             * @description 1 for the listing's first event, then 2, 3… without gaps.
+             */
+            seq: number;
+            type: components["schemas"]["PartEventType"];
+            actor: components["schemas"]["TraceActor"];
+            occurredAt: components["schemas"]["Timestamp"];
+            /** @description What the event records; its shape depends on `type` (docs/traceability.md). */
+            payload: {
+                [key: string]: unknown;
+            };
+            stateHash: components["schemas"]["HexHash"];
+            prevHash: components["schemas"]["HexHash"];
+            hash: components["schemas"]["HexHash"];
+            logIndex: components["schemas"]["LogIndex"] | null;
+        };
+        PartEventList: {
+            data: components["schemas"]["PartEvent"][];
+            nextCursor: components["schemas"]["NextCursor"];
+        };
+        Attachment: {
+            /**
+             * Format: uri
+             * @description Where the document or photo can be fetched.
+             */
+            url: string;
+            sha256: components["schemas"]["HexHash"];
+        };
+        /** @description What the seller attests about the part. The service adds the time, the actor, the sequence number and the hashes. */
+        AttestationInput: {
+            /** @enum {string} */
+            type: "inspected" | "refurbished" | "repaired" | "certified" | "note";
+            description: string & components["schemas"]["MultilineText"];
+            attachments?: components["schemas"]["Attachment"][];
+        };
+        InvalidEvent: {
+            /**
+             * Format: int64
+             * @description The event's sequence number (for a listing that differs from its last event, the last event's).
+             */
+            seq: number;
+            /**
+             * @description `hash-mismatch`: the event's content does not give its hash. `broken-link`: `prevHash` is
+             *     not the previous event's hash. `sequence-gap`: an event is missing or out of place.
+             *     `state-mismatch`: the listing as stored differs from the state its last event recorded.
+             *     `no-events`: the listing has no history at all. `log-mismatch`: the Merkle log holds
+             *     another hash at the event's log index.
+             * @enum {string}
+             */
+            reason: "hash-mismatch" | "broken-link" | "sequence-gap" | "state-mismatch" | "no-events" | "log-mismatch";
+        };
+        ChainVerification: {
+            valid: boolean;
+            /** Format: int64 */
+            checkedEvents: number;
+            /** @description The first event found wrong, and why; null when the history is valid. */
+            firstInvalid: components["schemas"]["InvalidEvent"] | null;
+        };
+        /** @description An event as a passport carries it; its log index is left out (the last event's is the inclusion proof's `logIndex`), so every field of a passport is covered by a hash or a signature. */
+        PassportEvent: {
+            partId: components["schemas"]["Id"];
+            /** Format: int64 */
+            seq: number;
+            type: components["schemas"]["PartEventType"];
+            actor: components["schemas"]["TraceActor"];
+            occurredAt: components["schemas"]["Timestamp"];
+            payload: {
+                [key: string]: unknown;
+            };
+            stateHash: components["schemas"]["HexHash"];
+            prevHash: components["schemas"]["HexHash"];
+            hash: components["schemas"]["HexHash"];
+        };
+        /**
+         * Format: int64
+         * @description Number of leaves of a version of the Merkle log.
+         */
+        TreeSize: number;
+        /** @description The signed checkpoint; `origin`, `treeSize` and `rootHash` repeat what the signed note says. */
+        PassportCheckpoint: {
+            origin: string;
+            treeSize: components["schemas"]["TreeSize"];
+            rootHash: components["schemas"]["HexHash"];
+            note: string;
+        };
+        InclusionProof: {
+            logIndex: components["schemas"]["LogIndex"];
+            treeSize: components["schemas"]["TreeSize"];
+            /** @description RFC 9162 leaf hash of the event (SHA-256 of 0x00 ‖ the event's hash). */
+            leafHash: components["schemas"]["HexHash"];
+            /** @description The audit path from the leaf up (RFC 9162 2.1.3). */
+            hashes: components["schemas"]["HexHash"][];
+        };
+        /** @description The key that signed the checkpoint. Informative only; a verifier takes the key from a source it trusts and checks that this is the same. */
+        PassportKey: {
+            name: string;
+            keyId: string;
+            verifierKey: string;
+        };
+        /**
+         * @description Everything needed to check a listing's whole history without the server: its current
+         *     snapshot, every event, a signed checkpoint, the proof that the last event is in that
+         *     checkpoint's tree, and the key that signed it. Every field is covered by a hash or the
+         *     signature, so a change anywhere in it is caught. `npx otomoto-verify passport.json --key
+         *     <key>` checks it offline.
+         */
+        Passport: {
+            /** @constant */
+            format: "otomoto-passport/v1";
+            partId: components["schemas"]["Id"];
+            /** @description The listing's state as its last event's `stateHash` covers it. */
+            snapshot: {
+                [key: string]: unknown;
+            };
+            events: components["schemas"]["PassportEvent"][];
+            checkpoint: components["schemas"]["PassportCheckpoint"];
+            inclusionProof: components["schemas"]["InclusionProof"];
+            key: components["schemas"]["PassportKey"];
+        };
+        SigningKey: {
+            /** @example otomoto.dev/trace */
+            name: string;
+            /** @description The key hash that starts each signature (C2SP signed-note). */
+            keyId: string;
+            /**
+             * @description The public key in the signed-note verifier key format (`name+keyid+base64(0x01 ‖ Ed25519 key)`), as `otomoto-verify --key` takes it.
+             * @example otomoto.dev/trace+9f3c1a2b+AQb4bq5Y2w9m8p1YQ1o2G3rXxJ7mC3o2m5J9w8c0e7Lx
+             */
+            verifierKey: string;
+            addedAt: components["schemas"]["Timestamp"];
+            /** @description Whether new checkpoints are signed with this key. */
+            current: boolean;
+        };
+        SigningKeyList: {
+            data: components["schemas"]["SigningKey"][];
+        };
+        Checkpoint: {
+            /** @example otomoto.dev/trace */
+            origin: string;
+            treeSize: components["schemas"]["TreeSize"];
+            rootHash: components["schemas"]["HexHash"];
+            /** @description The checkpoint as a C2SP signed note (origin, tree size, base64 root, a blank line, then `— name base64(keyid ‖ signature)`), as transparency-log tooling reads it. */
+            note: string;
+            createdAt: components["schemas"]["Timestamp"];
+        };
+        ConsistencyProof: {
+            from: components["schemas"]["TreeSize"];
+            to: components["schemas"]["TreeSize"];
+            /** @description RFC 9162 2.1.4 consistency proof. */
+            hashes: components["schemas"]["HexHash"][];
+        };
         VehicleMake: {
             /** @example Dacia */
             make: string;
@@ -1256,6 +1684,26 @@ export interface components {
         SellerProfilePage: {
             data: components["schemas"]["SellerProfile"][];
             nextCursor: components["schemas"]["NextCursor"];
+        };
+        LogVerification: {
+            valid: boolean;
+            /**
+             * Format: int64
+             * @description Events checked (hash and link).
+             */
+            events: number;
+            /**
+             * Format: int64
+             * @description Leaves of the Merkle log checked against their events and the stored subtrees.
+             */
+            leaves: number;
+            /**
+             * Format: int64
+             * @description Checkpoints whose signature and root were checked.
+             */
+            checkpoints: number;
+            /** @description The first problems found (at most 100). */
+            problems: string[];
         };
     };
     responses: {
@@ -1557,6 +2005,16 @@ export interface components {
         IdempotencyKeyHeader: string;
         /** @description Listing id. */
         PartIdPath: components["schemas"]["Id"];
+        /** @description The tree size the checkpoint was made at. */
+        TreeSizePath: components["schemas"]["TreeSize"];
+        /** @description The leaf's position in the log. */
+        LogIndexQuery: components["schemas"]["LogIndex"];
+        /** @description The size of the tree the proof is for (a checkpoint's `treeSize`). */
+        TreeSizeQuery: components["schemas"]["TreeSize"];
+        /** @description The older tree size. */
+        FromSizeQuery: components["schemas"]["TreeSize"];
+        /** @description The newer tree size. */
+        ToSizeQuery: components["schemas"]["TreeSize"];
         /** @description User id. */
         UserIdPath: components["schemas"]["Id"];
     };
@@ -1721,7 +2179,7 @@ export interface operations {
             header?: never;
             path: {
                 /** @description Which guide. */
-                guide: "conventions" | "problems" | "security" | "search" | "idempotency" | "clients";
+                guide: "conventions" | "problems" | "security" | "search" | "idempotency" | "clients" | "traceability";
             };
             cookie?: never;
         };
@@ -2495,6 +2953,287 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    getPartHistory: {
+        parameters: {
+            query?: {
+                /** @description Page size (1–100). */
+                limit?: components["parameters"]["LimitQuery"];
+                /** @description Cursor from the previous page's `nextCursor`. */
+                cursor?: components["parameters"]["CursorQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description Listing id. */
+                partId: components["parameters"]["PartIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events, oldest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartEventList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    attestPartEvent: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key of your choosing (a UUID is a good one), the same for every retry of one request, so that
+                 *     the request has one effect however often it is sent. The first answer (success or problem) is
+                 *     kept 24 hours for your account and sent again, with `Idempotent-Replayed: true`, to a retry
+                 *     with the same key and body; the same key with another body is a 422
+                 *     `idempotency-key-reused`; a retry while the first is still running is a 409
+                 *     `idempotency-key-in-flight` (retry after `Retry-After`). See docs/idempotency.md.
+                 * @example 5f0c6a1e-8a44-4b8e-9d7c-6f1a2b3c4d5e
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKeyHeader"];
+            };
+            path: {
+                /** @description Listing id. */
+                partId: components["parameters"]["PartIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttestationInput"];
+            };
+        };
+        responses: {
+            /** @description The event as chained. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartEvent"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    verifyPartHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Listing id. */
+                partId: components["parameters"]["PartIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The verdict (a history that does not verify is still a 200, with `valid` false). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainVerification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getPartPassport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Listing id. */
+                partId: components["parameters"]["PartIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The passport. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Passport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            /** @description The listing's latest event is not yet in a signed checkpoint (`not-yet-logged`). */
+            409: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://otomoto.dev/problems/not-yet-logged",
+                     *       "title": "Not yet logged",
+                     *       "status": 409,
+                     *       "detail": "The listing's latest event is not yet in a signed checkpoint; retry in 11 seconds.",
+                     *       "instance": "/api/v1/parts/0193a5b2-7c1e-7d4f-9a0b-3c2d1e0f4a5b/passport",
+                     *       "requestId": "0193a5b2-7c1e-7d4f-9a0b-3c2d1e0f4a5b"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listTraceKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The keys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SigningKeyList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getLatestCheckpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The checkpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Checkpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getCheckpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tree size the checkpoint was made at. */
+                treeSize: components["parameters"]["TreeSizePath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The checkpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Checkpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getInclusionProof: {
+        parameters: {
+            query: {
+                /** @description The leaf's position in the log. */
+                logIndex: components["parameters"]["LogIndexQuery"];
+                /** @description The size of the tree the proof is for (a checkpoint's `treeSize`). */
+                treeSize: components["parameters"]["TreeSizeQuery"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The proof. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InclusionProof"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getConsistencyProof: {
+        parameters: {
+            query: {
+                /** @description The older tree size. */
+                from: components["parameters"]["FromSizeQuery"];
+                /** @description The newer tree size. */
+                to: components["parameters"]["ToSizeQuery"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The proof. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsistencyProof"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     listSellerParts: {
         parameters: {
             query?: {
@@ -2926,6 +3665,54 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    verifyTraceLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The verdict. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogVerification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createCheckpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The checkpoint. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Checkpoint"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["InternalError"];
         };
     };

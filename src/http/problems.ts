@@ -20,6 +20,7 @@ export const PROBLEM_TYPES = {
   'insufficient-stock': { status: 409, title: 'Insufficient stock' },
   conflict: { status: 409, title: 'Conflict' },
   'idempotency-key-in-flight': { status: 409, title: 'Idempotency key in flight' },
+  'not-yet-logged': { status: 409, title: 'Not yet logged' },
   'precondition-failed': { status: 412, title: 'Precondition failed' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'idempotency-key-reused': { status: 422, title: 'Idempotency key reused' },

@@ -10,17 +10,20 @@ import { createAuthService } from './auth/service';
 import { sellerHandlers } from './sellers/routes';
 import { createSellerService } from './sellers/service';
 import { systemHandlers } from './system/routes';
+import { traceHandlers } from './trace/routes';
+import { createTraceService } from './trace/service';
 import { userHandlers } from './users/routes';
 import { createUserService } from './users/service';
 
 export function createServices(db: Db, config: Config, clock: Clock = systemClock) {
   // Each module gets the services of the modules it uses, and subscribes to their hooks itself:
-  // users ← auth, users ← sellers ← parts.
+  // users ← auth, users ← sellers ← parts, trace ← parts (trace imports no module).
   const users = createUserService(db, clock);
   const auth = createAuthService(db, config, clock, users);
   const sellers = createSellerService(db, config, clock, users);
-  const parts = createPartService(db, config, clock, sellers);
-  return { auth, users, sellers, parts };
+  const trace = createTraceService(db, config, clock);
+  const parts = createPartService(db, config, clock, sellers, trace);
+  return { auth, users, sellers, trace, parts };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -33,5 +36,6 @@ export function createHandlers(db: Db, spec: LoadedSpec, services: Services): Ha
     ...userHandlers(services.users),
     ...sellerHandlers(services.sellers),
     ...partHandlers(services.parts),
+    ...traceHandlers(services.trace),
   };
 }

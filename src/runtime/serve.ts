@@ -2,7 +2,10 @@ import type { Server, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { createApp } from '../app';
 import type { Config } from '../config';
+import { systemClock } from '../clock';
 import { createDb, type Db } from '../db/knex';
+import { createTraceService } from '../modules/trace/service';
+import { startSequencer } from './sequencer';
 
 export interface Serving {
   /** Stops accepting, lets in-flight requests finish (then closes what is left), closes the database. */
@@ -13,6 +16,7 @@ export interface Serving {
 export async function serve(config: Config, log: Logger, options: { db?: Db } = {}): Promise<Serving> {
   const db = options.db ?? createDb(config.database);
   const app = createApp({ config, db, logger: log });
+  const sequencer = startSequencer(createTraceService(db, config, systemClock), config, log);
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.port, config.host, () => resolve(listening));
     listening.once('error', reject);
@@ -34,7 +38,9 @@ export async function serve(config: Config, log: Logger, options: { db?: Db } = 
       force.unref();
       server.close(() => {
         clearTimeout(force);
-        db.destroy()
+        sequencer
+          .stop()
+          .then(() => db.destroy())
           .catch((err: unknown) => log.error({ err }, 'error while closing the database'))
           .finally(resolve);
       });

@@ -1,6 +1,8 @@
 import { dialectOf, type Db } from '../db/knex';
 import { withTx } from '../db/tx';
+import { systemClock } from '../clock';
 import { createListingStore } from '../modules/parts/listing-store';
+import { eventRecorder } from '../modules/trace/service';
 import type { NewPart } from '../modules/parts/listing-rows';
 
 export type { NewPart } from '../modules/parts/listing-rows';
@@ -9,11 +11,12 @@ export type { NewPart } from '../modules/parts/listing-rows';
  * Listings of verified sellers for the demo and benchmark catalogues, written by the parts
  * module's listing store (the API's own writer) in one transaction per call: the same rows,
  * normalisation and search entries as a listing created through the API, without its per-listing
- * checks. Callers pass valid, verified data.
+ * checks, and with the same `part.created` event in each listing's history (by the system: no
+ * user wrote these). Callers pass valid, verified data.
  */
 export async function insertListings(db: Db, listings: readonly NewPart[]): Promise<void> {
-  const store = createListingStore(db);
-  await withTx(db, (tx) => store.insert(tx, listings));
+  const store = createListingStore(db, eventRecorder(systemClock));
+  await withTx(db, (tx) => store.insert(tx, listings, { type: 'system' }));
 }
 
 const BULK_TABLES = ['parts', 'part_numbers', 'part_fitments'];

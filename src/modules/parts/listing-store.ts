@@ -1,6 +1,8 @@
 import { dialectOf, type Db } from '../../db/knex';
 import type { Tx } from '../../db/tx';
-import { childRows, listingRows, searchDocumentOf, type ListingRows, type NewPart } from './listing-rows';
+import type { Actor, NewEvent } from '../trace/service';
+import { partEvent, snapshotOfRow } from './history';
+import { childRows, listingRows, newPartRow, searchDocumentOf, type ListingRows, type NewPart } from './listing-rows';
 import type { PartInput } from './rules';
 
 /**
@@ -12,17 +14,41 @@ import type { PartInput } from './rules';
  * The rows are built by `listingRows` (plain column maps) rather than by Objection models: a load
  * of a million listings writes them with a handful of multi-row statements (PostgreSQL `unnest`,
  * SQLite prepared statements on the driver), which a model per row would make several times
- * slower. Reads go through the `Part` model.
+ * slower. Reads go through the `Part` model. Every listing it creates gets its first event here, in
+ * the same transaction, whoever creates it: the API, the demo seed or the million-listing load.
  */
 export interface ListingStore {
-  /** New listings with their numbers, fitments and search entries. */
-  insert(tx: Tx, listings: readonly NewPart[]): Promise<void>;
+  /** New listings with their numbers, fitments and search entries, and each one's `part.created` event. */
+  insert(tx: Tx, listings: readonly NewPart[], actor: Actor): Promise<void>;
   /** A listing's numbers, fitments and search entry, after its content changed (the row itself is the caller's). */
   replaceDerived(tx: Tx, partId: string, input: PartInput): Promise<void>;
 }
 
-export function createListingStore(db: Db): ListingStore {
-  return dialectOf(db) === 'postgresql' ? postgresStore() : sqliteStore();
+/** Appends events to the listings' histories, in the writer's transaction (the trace service's `appendMany`). */
+export type RecordEvents = (tx: Tx, events: readonly NewEvent[]) => Promise<unknown>;
+
+interface RowWriter {
+  insert(tx: Tx, listings: readonly NewPart[]): Promise<void>;
+  replaceDerived(tx: Tx, partId: string, input: PartInput): Promise<void>;
+}
+
+export function createListingStore(db: Db, record: RecordEvents): ListingStore {
+  const rows: RowWriter = dialectOf(db) === 'postgresql' ? postgresStore() : sqliteStore();
+  return {
+    async insert(tx, listings, actor) {
+      await rows.insert(tx, listings);
+      // The listing's first event holds what was written, and the state it hashes is that same
+      // snapshot: the row as it will read back.
+      await record(
+        tx,
+        listings.map((listing) => {
+          const snapshot = snapshotOfRow(newPartRow(listing));
+          return partEvent(listing.id, 'part.created', actor, { listing: snapshot }, snapshot);
+        }),
+      );
+    },
+    replaceDerived: (tx, partId, input) => rows.replaceDerived(tx, partId, input),
+  };
 }
 
 async function replaceChildren(tx: Tx, partId: string, rows: Pick<ListingRows, 'numbers' | 'fitments'>): Promise<void> {
@@ -39,7 +65,7 @@ interface SqliteDriver {
 const sqliteValue = (value: unknown): unknown => (typeof value === 'boolean' ? (value ? 1 : 0) : value);
 
 /** SQLite: statements run on the driver's connection, which is the transaction's (knex hands it out). */
-function sqliteStore(): ListingStore {
+function sqliteStore(): RowWriter {
   const insertAll = (conn: SqliteDriver, table: string, rows: readonly Record<string, unknown>[]) => {
     if (rows.length === 0) return;
     const columns = Object.keys(rows[0] as Record<string, unknown>);
@@ -113,7 +139,7 @@ async function insertUnnest(client: PgClient, table: string, rows: Record<string
 }
 
 /** PostgreSQL: multi-row statements on the transaction's connection, the tsvector computed in SQL. */
-function postgresStore(): ListingStore {
+function postgresStore(): RowWriter {
   return {
     async insert(tx, listings) {
       if (listings.length === 0) return;

@@ -16,5 +16,9 @@ export function partHandlers(parts: PartService) {
     comparePartOffers: async ({ query }) => ({ status: 200, body: await parts.compare(query.partNumber) }),
     listVehicleMakes: async () => ({ status: 200, body: await parts.vehicleMakes() }),
     listVehicleModels: async ({ params }) => ({ status: 200, body: await parts.vehicleModels(params.make) }),
+    getPartHistory: async (ctx) => ({ status: 200, body: await parts.history(ctx.auth, ctx.params.partId, ctx.query) }),
+    getPartPassport: async (ctx) => ({ status: 200, body: await parts.passport(ctx.auth, ctx.params.partId) }),
+    verifyPartHistory: async (ctx) => ({ status: 200, body: await parts.verifyHistory(ctx.auth, ctx.params.partId) }),
+    attestPartEvent: async (ctx) => ({ status: 201, body: await ctx.tx((tx) => parts.attest(tx, requireAuth(ctx), ctx.params.partId, ctx.body)) }),
   } satisfies Partial<HandlerMap>;
 }

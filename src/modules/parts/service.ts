@@ -9,6 +9,8 @@ import type { Page } from '../../http/pagination';
 import { notFound, Problem, validationProblem } from '../../http/problems';
 import { assertIfMatch } from '../../http/preconditions';
 import type { SellerService } from '../sellers/service';
+import { stateHash, type TraceService } from '../trace/service';
+import { actorOf, changedFields, listingSnapshot, partEvent, partEventView } from './history';
 import { Part, type PartView } from './part.model';
 import { assertPartRules, type PartInput } from './rules';
 import { createSearchIndex } from './search-index';
@@ -29,13 +31,17 @@ const sellerNotVerified = (status: string | null): Problem =>
       : `Your seller profile is ${status}: only verified sellers may create, edit, publish, withdraw or restock listings.`,
   );
 type StockAdjustment = components['schemas']['StockAdjustment'];
+type AttestationInput = components['schemas']['AttestationInput'];
+type PartEvent = components['schemas']['PartEvent'];
+type ChainVerification = components['schemas']['ChainVerification'];
+type Passport = components['schemas']['Passport'];
 
-export function createPartService(db: Db, config: Config, clock: Clock, sellers: SellerService) {
+export function createPartService(db: Db, config: Config, clock: Clock, sellers: SellerService, trace: TraceService) {
   // Search reads a seller's standing from the listing rows; they follow it in the same transaction.
   sellers.hooks.on('sellerStandingChanged', applySellerStanding);
 
   const index = createSearchIndex(db);
-  const store = createListingStore(db);
+  const store = createListingStore(db, trace.appendMany);
   const readRow = partRowReader(db);
   const readPart = partReader(readRow);
   const search = { db, index, limits: config.search, readViews: partViewsReader(readRow) };
@@ -57,6 +63,21 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
     return part;
   }
 
+
+  /**
+   * Who may read a listing's history: anyone once it has been on the market (active, sold out or
+   * withdrawn: a buyer keeps the right to check what was sold), its seller alone while a draft.
+   */
+  async function readableHistory(auth: AuthContext | undefined, partId: string): Promise<PartView> {
+    const found = await readPart(partId);
+    if (!found) throw notFound('part');
+    if (found.view.status === 'draft' && (!auth || (await sellers.findProfileByUser(db, auth.userId))?.id !== found.sellerId)) throw notFound('part');
+    return found.view;
+  }
+
+  /** The listing's event for a change, in the change's transaction. */
+  const record = (tx: Tx, auth: AuthContext, partId: string, type: string, payload: Record<string, unknown>, after: PartView) =>
+    trace.append(tx, partEvent(partId, type, actorOf(auth), payload, listingSnapshot(after)));
 
   /** The listing as an input document, so a patch can be applied and checked like a creation. */
   function asInput(part: PartView): PartInput {
@@ -97,7 +118,7 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
       if (!seller) throw sellerNotVerified(null);
       if (seller.status !== 'verified') throw sellerNotVerified(seller.status);
       const id = uuidv7();
-      await store.insert(tx, [{ id, sellerId: seller.id, sellerType: seller.sellerType, sellerLegalName: seller.legalName, sellerCity: seller.city, createdAt: isoNow(clock), input }]);
+      await store.insert(tx, [{ id, sellerId: seller.id, sellerType: seller.sellerType, sellerLegalName: seller.legalName, sellerCity: seller.city, createdAt: isoNow(clock), input }], actorOf(auth));
       const part = await Part.read(tx).findById(id).throwIfNotFound();
       return { view: part.toView(), etag: part.etag };
     },
@@ -125,7 +146,13 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
         assertPartRules(merged, config.currency);
         const saved = await saveVersioned(tx, part, { ...contentColumns(merged), status: patch.status ?? part.status });
         await store.replaceDerived(tx, part.id, merged);
-        return { view: saved.toView(), etag: saved.etag };
+        // The price has an event of its own; the other changes come first, at the former price.
+        const before = listingSnapshot(part.toView());
+        const after = saved.toView();
+        const changes = changedFields(before, listingSnapshot(after));
+        if (Object.keys(changes).length > 0) await record(tx, auth, part.id, 'part.updated', { changes }, { ...after, price: before.price });
+        if (JSON.stringify(before.price) !== JSON.stringify(after.price)) await record(tx, auth, part.id, 'part.price_changed', { before: before.price, after: after.price }, after);
+        return { view: after, etag: saved.etag };
       });
     },
 
@@ -135,6 +162,7 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
         assertIfMatch(ifMatch, part.etag);
         if (part.status === 'withdrawn') throw new Problem('invalid-state-transition', 'The listing is already withdrawn.');
         const saved = await saveVersioned(tx, part, { status: 'withdrawn' });
+        await record(tx, auth, part.id, 'part.withdrawn', { previousStatus: part.status }, saved.toView());
         return { view: saved.toView(), etag: saved.etag };
       });
     },
@@ -158,7 +186,61 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
         actor_id: auth.userId,
         created_at: isoNow(clock),
       });
+      await record(tx, auth, part.id, 'part.stock_adjusted', { delta, quantity: saved.quantity, reason: adjustment.reason }, saved.toView());
       return { view: saved.toView(), etag: saved.etag };
+    },
+
+    /** A page of the listing's history, oldest first. */
+    async history(auth: AuthContext | undefined, partId: string, page: { limit?: number; cursor?: string }): Promise<Page<PartEvent>> {
+      await readableHistory(auth, partId);
+      const events = await trace.history({ type: 'part', id: partId }, page);
+      return { data: events.data.map(partEventView), nextCursor: events.nextCursor };
+    },
+
+    /** The history's hashes and links, and the listing as stored against its last event. */
+    async verifyHistory(auth: AuthContext | undefined, partId: string): Promise<ChainVerification> {
+      const view = await readableHistory(auth, partId);
+      return trace.verify({ type: 'part', id: partId }, listingSnapshot(view));
+    },
+
+    /** Everything needed to check the listing's history offline (docs/traceability.md). */
+    async passport(auth: AuthContext | undefined, partId: string): Promise<Passport> {
+      const subject = { type: 'part', id: partId } as const;
+      // The listing and its history are read apart: a change landing between the two reads shows
+      // as a snapshot that is not the last event's state, and the pair is read again.
+      for (let attempt = 0; ; attempt += 1) {
+        const snapshot = listingSnapshot(await readableHistory(auth, partId));
+        const events = await trace.chain(subject);
+        const last = events[events.length - 1];
+        if (last && last.stateHash !== stateHash(snapshot) && attempt < 2) continue;
+        const proof = await trace.proofOfLeaf(last?.logIndex ?? null);
+        if (!last || !proof) {
+          const seconds = trace.loggedWithinSeconds();
+          throw new Problem('not-yet-logged', `The listing's latest event is not yet in a signed checkpoint; retry in ${seconds} seconds.`, { headers: { 'Retry-After': String(seconds) } });
+        }
+        const { checkpoint, inclusionProof, key } = proof;
+        return {
+          format: 'otomoto-passport/v1',
+          partId,
+          snapshot,
+          // Only what a hash or the signature covers: a change anywhere in a passport is caught.
+          events: events.map((event) => {
+            const { logIndex: _logIndex, ...rest } = partEventView(event);
+            return rest;
+          }),
+          checkpoint: { origin: checkpoint.origin, treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash, note: checkpoint.note },
+          inclusionProof,
+          key: { name: key.name, keyId: key.keyId, verifierKey: key.verifierKey },
+        };
+      }
+    },
+
+    /** The seller attests an event of the part's life; the same rules as an edit. */
+    async attest(tx: Tx, auth: AuthContext, partId: string, input: AttestationInput): Promise<PartEvent> {
+      const part = await ownPart(tx, auth, partId);
+      if (part.status === 'withdrawn') throw new Problem('invalid-state-transition', 'A withdrawn listing takes no new attestations.');
+      const payload = { description: input.description, attachments: input.attachments ?? [] };
+      return partEventView(await record(tx, auth, part.id, `part.${input.type}`, payload, part.toView()));
     },
 
     async listMine(auth: AuthContext, filter: { status?: PartView['status']; limit?: number; cursor?: string }): Promise<Page<PartView>> {

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { v7 as uuidv7 } from 'uuid';
+import { ManualClock } from '../src/clock';
+import { loadConfig, type Config } from '../src/config';
+import { createDb, type Db } from '../src/db/knex';
+import { withTx } from '../src/db/tx';
+import { migrateLatest } from '../src/db/migrations';
+import { eventHash, stateHash } from '../src/modules/trace/event-hash';
+import { integrate, treeState } from '../src/modules/trace/log';
+import { leafHash } from '../src/modules/trace/merkle';
+import { createTraceService } from '../src/modules/trace/service';
+import { TEST_ENV } from './helpers/context';
+import { referenceRoot } from './helpers/merkle-reference';
+
+/**
+ * Two sequencers over one database, each on its own connection, as two workers or two instances
+ * would be: a file on SQLite (an in-memory database has one connection), a schema of its own on
+ * PostgreSQL.
+ */
+async function twoHandles(): Promise<{ dbs: [Db, Db]; config: Config; close: () => Promise<void> }> {
+  const url = process.env.DATABASE_URL;
+  let database: Config['database'];
+  let drop = async (_db: Db): Promise<void> => undefined;
+  if (url) {
+    const schema = `t_${randomBytes(6).toString('hex')}`;
+    const admin = createDb({ client: 'postgresql', url });
+    await admin.raw(`CREATE SCHEMA ${schema}`);
+    await admin.destroy();
+    database = { client: 'postgresql', url, schema };
+    drop = async (db) => {
+      await db.raw(`DROP SCHEMA ${schema} CASCADE`);
+    };
+  } else {
+    database = { client: 'sqlite', sqlitePath: path.join(mkdtempSync(path.join(tmpdir(), 'otomoto-seq-')), 'log.sqlite') };
+  }
+  const config: Config = { ...loadConfig({ ...TEST_ENV }), database };
+  const dbs: [Db, Db] = [createDb(database), createDb(database)];
+  await migrateLatest(dbs[0]);
+  return {
+    dbs,
+    config,
+    close: async () => {
+      await drop(dbs[0]);
+      await Promise.all(dbs.map((db) => db.destroy()));
+    },
+  };
+}
+
+describe('two sequencers started at once', () => {
+  it('take turns: every event gets one log index, and the tree is the reference tree of those leaves', async () => {
+    const { dbs, config, close } = await twoHandles();
+    try {
+      const trace = createTraceService(dbs[0], config, new ManualClock('2026-11-26T10:00:00.000Z'));
+      const parts = Array.from({ length: 60 }, () => uuidv7());
+      // 60 chains of 10 events, written in 10 transactions, as concurrent writers would.
+      for (let round = 0; round < 10; round += 1) {
+        await withTx(dbs[0], (tx) => trace.appendMany(tx, parts.map((id) => ({ subject: { type: 'part', id }, type: 'part.note', actor: { type: 'system' }, payload: { round }, state: { round } }))));
+      }
+      const total = 600;
+      const drain = async (db: Db): Promise<void> => {
+        // Small batches, so the two interleave many times.
+        while ((await treeState(db)).size < total) await integrate(db, new Date().toISOString(), 37);
+      };
+      await Promise.all([drain(dbs[0]), drain(dbs[1])]);
+
+      const rows = (await dbs[0]('trace_events').select('hash', 'log_index').orderBy('log_index')) as { hash: string; log_index: number | string }[];
+      expect(rows.map((r) => Number(r.log_index))).toEqual(Array.from({ length: total }, (_, i) => i));
+      const state = await treeState(dbs[1]);
+      expect(state.size).toBe(total);
+      expect(state.root.equals(referenceRoot(rows.map((r) => leafHash(Buffer.from(r.hash, 'hex')))))).toBe(true);
+      expect(await trace.auditLog()).toMatchObject({ valid: true, events: total, leaves: total, problems: [] });
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe('an event hashes the same on SQLite and PostgreSQL', () => {
+  it('gives back the bytes that were hashed, so the hash is this constant on both', async () => {
+    const { dbs, config, close } = await twoHandles();
+    try {
+      const trace = createTraceService(dbs[0], config, new ManualClock('2026-11-26T10:00:00.123Z'));
+      const subject = { type: 'part', id: '019dca2d-7530-7374-89ec-7b54818a71c1' } as const;
+      const state = { title: 'Alternateur Valeo', price: { amount: 129900, currency: 'MAD' }, quantity: 3, status: 'active', fitment: [{ make: 'Dacia', model: 'Logan', yearFrom: 2012, yearTo: 2020 }] };
+      await withTx(dbs[0], (tx) =>
+        trace.append(tx, { subject, type: 'part.created', actor: { type: 'user', userId: '019dca2d-7530-7374-89ec-7b54818a71c2', role: 'seller' }, payload: { listing: state, note: 'é ü 😀 "quoted"', big: 2 ** 53 - 1 }, state }),
+      );
+      const [event] = await trace.chain(subject, dbs[1]);
+      expect(event?.stateHash).toBe(stateHash(state));
+      expect(event && eventHash(event)).toBe(event?.hash);
+      // Computed apart (Python: json.dumps with sorted keys and no spaces, then SHA-256), not by this code.
+      expect(event?.hash).toBe('9d64efde17fd89a2b93ac12262224fb49c22a7522ab15b2446374908d597e75c');
+    } finally {
+      await close();
+    }
+  });
+});
