@@ -17,7 +17,7 @@ import path from 'node:path';
 import { catalogPart } from '../seed/catalog';
 import { PROJECT_ROOT } from '../paths';
 import { writeBenchmarkSection } from './bench-report';
-import { freePort, pageCursor, requireWrk } from './bench-tools';
+import { freePort, pageCursor, requireWrk, wrk as wrkRun, type Load } from './bench-tools';
 import { flag } from './context';
 
 /** One checkpoint key for the whole run: every start of the service signs with the same one. */
@@ -26,28 +26,8 @@ const TRACE_KEY = generateSignerKey('bench.otomoto.local/trace');
 const root = PROJECT_ROOT;
 const SECONDS = Number(flag('seconds') ?? 8);
 const CONNECTIONS = Number(flag('connections') ?? 16);
+const wrk = (url: string, seconds = SECONDS): Load => wrkRun(url, seconds, CONNECTIONS);
 const TARGETS = { p99Ms: 100, workerRatio: 1.6, startMs: 1000, idleMb: 250, loadMb: 400 };
-
-interface Load {
-  rps: number;
-  p50Ms: number;
-  p99Ms: number;
-}
-
-const toMs = (text: string): number => {
-  const [, value, unit] = /([\d.]+)(us|ms|s)/.exec(text) ?? [];
-  return Number(value) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1);
-};
-
-function wrk(url: string, seconds = SECONDS): Load {
-  const out = execFileSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
-  if (/Non-2xx or 3xx responses/.test(out) || /Socket errors/.test(out)) throw new Error(`${url}: errors under load\n${out}`);
-  return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
-    p50Ms: toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''),
-    p99Ms: toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''),
-  };
-}
 
 /** The processes of the service: the one started and its children (the cluster's workers). */
 function processTree(pid: number): number[] {

@@ -31,3 +31,25 @@ export async function pageCursor(base: string, pageNumber: number): Promise<stri
   }
   return cursor;
 }
+
+export interface Load {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+const toMs = (text: string): number => {
+  const [, value, unit] = /([\d.]+)(us|ms|s)/.exec(text) ?? [];
+  return Number(value) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1);
+};
+
+/** One wrk run (one thread) from outside the service; any error or non-2xx answer fails the benchmark. */
+export function wrk(url: string, seconds: number, connections: number): Load {
+  const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
+  if (/Non-2xx or 3xx responses/.test(out) || /Socket errors/.test(out)) throw new Error(`${url}: errors under load\n${out}`);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    p50Ms: toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''),
+    p99Ms: toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''),
+  };
+}

@@ -40,10 +40,8 @@ export async function auditLog(db: Queryable, origin: string, progress: Progress
   let last: { type: string; id: string; seq: number; hash: string } | null = null;
   for (;;) {
     const query = db('trace_events').select(EVENT_COLUMNS).orderBy([{ column: 'subject_type' }, { column: 'subject_id' }, { column: 'seq' }]).limit(PAGE);
-    if (last) {
-      const { type, id, seq } = last;
-      query.where((w) => w.where('subject_type', '>', type).orWhere((a) => a.where('subject_type', type).where((b) => b.where('subject_id', '>', id).orWhere((c) => c.where('subject_id', id).where('seq', '>', seq)))));
-    }
+    // A row-value comparison: both databases walk the chain index from there.
+    if (last) query.whereRaw('(subject_type, subject_id, seq) > (?, ?, ?)', [last.type, last.id, last.seq]);
     const page = (await query).map(eventOf);
     if (page.length === 0) break;
     const indexes = page.flatMap((e) => (e.logIndex === null ? [] : [e.logIndex]));
