@@ -1,6 +1,5 @@
 import type { Queryable } from '../../db/tx';
-import { EVENT_COLUMNS, eventOf } from './chain';
-import { eventHash, GENESIS_HASH } from './event-hash';
+import { canonicalEventText, GENESIS_HASH, sha256Hex, type StoredEvent } from './event-hash';
 import { checkpointAt, verifierKeys } from './checkpoints';
 import { rootAt, treeState } from './log';
 import { leafHash, nodeHash } from './merkle';
@@ -22,6 +21,7 @@ export interface LogVerdict {
 }
 
 const PAGE = 5000;
+const CHAIN_COLUMNS = ['subject_type', 'subject_id', 'seq', 'type', 'actor_json', 'occurred_at', 'payload_json', 'state_hash', 'prev_hash', 'hash'];
 const MAX_PROBLEMS = 100;
 
 type Progress = (done: number, total: number) => void;
@@ -34,41 +34,49 @@ export async function auditLog(db: Queryable, origin: string, progress: Progress
   const state = await treeState(db);
   const total = Number(((await db('trace_events').count({ n: '*' })) as { n: number | string }[])[0]?.n ?? 0);
 
-  // Chains and leaves, event by event in chain order.
+  // Chains, event by event in chain order: numbers, hashes (from the stored bytes), links.
   let events = 0;
-  let logged = 0;
   let last: { type: string; id: string; seq: number; hash: string } | null = null;
   for (;;) {
-    const query = db('trace_events').select(EVENT_COLUMNS).orderBy([{ column: 'subject_type' }, { column: 'subject_id' }, { column: 'seq' }]).limit(PAGE);
+    const query = db('trace_events').select(CHAIN_COLUMNS).orderBy([{ column: 'subject_type' }, { column: 'subject_id' }, { column: 'seq' }]).limit(PAGE);
     // A row-value comparison: both databases walk the chain index from there.
     if (last) query.whereRaw('(subject_type, subject_id, seq) > (?, ?, ?)', [last.type, last.id, last.seq]);
-    const page = (await query).map(eventOf);
+    const page = (await query) as (StoredEvent & { hash: string })[];
     if (page.length === 0) break;
-    const indexes = page.flatMap((e) => (e.logIndex === null ? [] : [e.logIndex]));
-    const leaves = new Map<number, Buffer>();
-    for (let i = 0; i < indexes.length; i += 500) {
-      const rows = (await db('trace_tree_nodes').select('idx', 'hash').where('level', 0).whereIn('idx', indexes.slice(i, i + 500))) as { idx: number | string; hash: Buffer }[];
-      for (const row of rows) leaves.set(Number(row.idx), Buffer.from(row.hash));
-    }
-    for (const event of page) {
-      const where = `${event.subject.type} ${event.subject.id} event ${event.seq}`;
-      const sameChain: boolean = last !== null && last.type === event.subject.type && last.id === event.subject.id;
+    for (const row of page) {
+      const seq = Number(row.seq);
+      const where = `${row.subject_type} ${row.subject_id} event ${seq}`;
+      const sameChain: boolean = last !== null && last.type === row.subject_type && last.id === row.subject_id;
       const expectedSeq: number = sameChain ? (last as { seq: number }).seq + 1 : 1;
-      if (event.seq !== expectedSeq) report(`${where}: expected event ${expectedSeq} (an event is missing or out of place)`);
-      if (eventHash(event) !== event.hash) report(`${where}: its content does not give its hash`);
+      if (seq !== expectedSeq) report(`${where}: expected event ${expectedSeq} (an event is missing or out of place)`);
+      if (sha256Hex(canonicalEventText(row)) !== row.hash) report(`${where}: its content does not give its hash`);
       const prev = sameChain ? (last as { hash: string }).hash : GENESIS_HASH;
-      if (event.seq === expectedSeq && event.prevHash !== prev) report(`${where}: prevHash is not the previous event's hash`);
-      if (event.logIndex !== null) {
-        logged += 1;
-        if (event.logIndex >= state.size) report(`${where}: log index ${event.logIndex} is beyond the tree (${state.size} leaves)`);
-        else if (!leaves.get(event.logIndex)?.equals(leafHash(Buffer.from(event.hash, 'hex')))) report(`${where}: the leaf at log index ${event.logIndex} is not this event's`);
-      }
-      last = { type: event.subject.type, id: event.subject.id, seq: event.seq, hash: event.hash };
+      if (seq === expectedSeq && row.prev_hash !== prev) report(`${where}: prevHash is not the previous event's hash`);
+      last = { type: row.subject_type, id: row.subject_id, seq, hash: row.hash };
       events += 1;
     }
     progress(events, total);
   }
-  if (logged !== state.size) report(`the tree has ${state.size} leaves but ${logged} events are logged`);
+
+  // Leaves, in log order: events by log index beside the stored leaves, read side by side.
+  let logged = 0;
+  for (let from = 0; ; ) {
+    const rows = (await db('trace_events').select('log_index', 'hash', 'subject_type', 'subject_id', 'seq').whereNotNull('log_index').where('log_index', '>=', from).orderBy('log_index').limit(PAGE)) as { log_index: number | string; hash: string; subject_type: string; subject_id: string; seq: number | string }[];
+    if (rows.length === 0) break;
+    const to = Number(rows[rows.length - 1]?.log_index);
+    const nodes = (await db('trace_tree_nodes').select('idx', 'hash').where('level', 0).whereBetween('idx', [from, to])) as { idx: number | string; hash: Buffer }[];
+    const leaves = new Map(nodes.map((n) => [Number(n.idx), Buffer.from(n.hash)]));
+    for (const row of rows) {
+      const index = Number(row.log_index);
+      const where = `${row.subject_type} ${row.subject_id} event ${Number(row.seq)}`;
+      if (index !== logged) report(`log index ${logged}${index > logged ? ` to ${index - 1}` : ''}: no event`);
+      logged = index + 1;
+      if (index >= state.size) report(`${where}: log index ${index} is beyond the tree (${state.size} leaves)`);
+      else if (!leaves.get(index)?.equals(leafHash(Buffer.from(row.hash, 'hex')))) report(`${where}: the leaf at log index ${index} is not this event's`);
+    }
+    from = to + 1;
+  }
+  if (logged !== state.size) report(`the tree has ${state.size} leaves but events are logged up to index ${logged - 1}`);
 
   // Stored subtrees, level by level: each one the hash of its two children.
   for (let level = 1; 2 ** level <= state.size; level += 1) {

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Queryable, Tx } from '../../db/tx';
-import { eventHash, GENESIS_HASH, stateHash, type Actor, type EventContent, type Subject } from './event-hash';
+import { canonicalJson, eventHash, GENESIS_HASH, stateHash, type Actor, type EventContent, type Subject } from './event-hash';
 import { leafHash } from './merkle';
 
 /**
@@ -64,9 +64,10 @@ function rowOf(event: TraceEvent): Record<string, unknown> {
     ...subjectWhere(event.subject),
     seq: event.seq,
     type: event.type,
-    actor_json: JSON.stringify(event.actor),
+    // Canonical, so the stored bytes are the hashed ones (canonicalEventText).
+    actor_json: canonicalJson(event.actor),
     occurred_at: event.occurredAt,
-    payload_json: JSON.stringify(event.payload),
+    payload_json: canonicalJson(event.payload),
     state_hash: event.stateHash,
     prev_hash: event.prevHash,
     hash: event.hash,

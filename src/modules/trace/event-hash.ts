@@ -46,5 +46,35 @@ export function hashedDocument(event: EventContent): Record<string, unknown> {
 
 export const eventHash = (event: EventContent): string => sha256Hex(canonicalJson(hashedDocument(event)));
 
+/** An event as stored: its actor and payload kept as their canonical JSON (appendEvents writes them so). */
+export interface StoredEvent {
+  subject_type: string;
+  subject_id: string;
+  seq: number | string;
+  type: string;
+  actor_json: string;
+  occurred_at: string;
+  payload_json: string;
+  state_hash: string;
+  prev_hash: string;
+}
+
+/**
+ * The canonical text an event's hash is taken over, assembled from its stored columns: the actor
+ * and payload as stored, the other fields serialised as JCS serialises them (a string as
+ * JSON.stringify writes it, an integer in decimal), the keys in JCS order. The same bytes as
+ * `canonicalJson(hashedDocument(event))` without parsing and re-serialising anything, which is
+ * what lets the log audit hash a million events in seconds. A column edited behind the service,
+ * even into an equivalent but not canonical form, no longer gives the hash.
+ */
+export function canonicalEventText(row: StoredEvent): string {
+  const id = JSON.stringify(row.subject_id);
+  const subject = row.subject_type === 'part' ? `"partId":${id}` : `"log":${id}`;
+  // JCS orders keys by UTF-16 code units: actor, log | occurredAt, partId, payload, prevHash, seq, stateHash, type.
+  const occurred = `"occurredAt":${JSON.stringify(row.occurred_at)}`;
+  const middle = row.subject_type === 'part' ? `${occurred},${subject}` : `${subject},${occurred}`;
+  return `{"actor":${row.actor_json},${middle},"payload":${row.payload_json},"prevHash":${JSON.stringify(row.prev_hash)},"seq":${Number(row.seq)},"stateHash":${JSON.stringify(row.state_hash)},"type":${JSON.stringify(row.type)}}`;
+}
+
 /** The hash of a subject's state (a listing's snapshot): what `stateHash` records and `verify` compares. */
 export const stateHash = (state: unknown): string => sha256Hex(canonicalJson(state));
