@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Queryable, Tx } from '../../db/tx';
-import { canonicalJson, eventHash, GENESIS_HASH, stateHash, type Actor, type EventContent, type Subject } from './event-hash';
+import { canonicalEventText, canonicalJson, eventHash, GENESIS_HASH, sha256Hex, stateHash, type Actor, type EventContent, type Subject } from './event-hash';
 import { leafHash } from './merkle';
 
 /**
@@ -58,36 +58,36 @@ export function eventOf(row: EventRow): TraceEvent {
 
 const subjectWhere = (subject: Subject) => ({ subject_type: subject.type, subject_id: subject.id });
 
-function rowOf(event: TraceEvent): Record<string, unknown> {
-  return {
-    id: uuidv7(),
-    ...subjectWhere(event.subject),
-    seq: event.seq,
-    type: event.type,
-    // Canonical, so the stored bytes are the hashed ones (canonicalEventText).
-    actor_json: canonicalJson(event.actor),
-    occurred_at: event.occurredAt,
-    payload_json: canonicalJson(event.payload),
-    state_hash: event.stateHash,
-    prev_hash: event.prevHash,
-    hash: event.hash,
-    log_index: null,
-  };
-}
+const INSERT_COLUMNS = ['id', 'subject_type', 'subject_id', 'seq', 'type', 'actor_json', 'occurred_at', 'payload_json', 'state_hash', 'prev_hash', 'hash'] as const;
+const INSERT_ONE = `INSERT INTO trace_events (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`;
+const HEAD_ONE = 'SELECT seq, hash FROM trace_events WHERE subject_type = ? AND subject_id = ? ORDER BY seq DESC LIMIT 1';
+type EventRowValues = Record<(typeof INSERT_COLUMNS)[number], string | number>;
 
-/** The event that follows `head` (the chain's last event, or none), hashed. */
-export function nextEvent(head: { seq: number; hash: string } | undefined, event: NewEvent, occurredAt: string): TraceEvent {
-  const content: EventContent = {
-    subject: event.subject,
-    seq: head ? head.seq + 1 : 1,
+/**
+ * The event that follows `head` (the chain's last event, or none), hashed, and its row. The
+ * actor and the payload are made canonical once: those bytes are both stored and hashed
+ * (canonicalEventText), so nothing is serialised twice.
+ */
+export function nextEvent(head: { seq: number; hash: string } | undefined, event: NewEvent, occurredAt: string): { event: TraceEvent; row: EventRowValues } {
+  const seq = head ? head.seq + 1 : 1;
+  const prevHash = head?.hash ?? GENESIS_HASH;
+  const state = stateHash(event.state);
+  const stored = {
+    subject_type: event.subject.type,
+    subject_id: event.subject.id,
+    seq,
     type: event.type,
-    actor: event.actor,
-    occurredAt,
-    payload: event.payload,
-    stateHash: stateHash(event.state),
-    prevHash: head?.hash ?? GENESIS_HASH,
+    actor_json: canonicalJson(event.actor),
+    occurred_at: occurredAt,
+    payload_json: canonicalJson(event.payload),
+    state_hash: state,
+    prev_hash: prevHash,
   };
-  return { ...content, hash: eventHash(content), logIndex: null };
+  const hash = sha256Hex(canonicalEventText(stored));
+  return {
+    event: { subject: event.subject, seq, type: event.type, actor: event.actor, occurredAt, payload: event.payload, stateHash: state, prevHash, hash, logIndex: null },
+    row: { id: uuidv7(), ...stored, hash },
+  };
 }
 
 type Head = { seq: number; hash: string };
@@ -96,6 +96,14 @@ const subjectKey = (subject: Subject): string => `${subject.type}/${subject.id}`
 /** The last event of each chain, read in a few statements however many chains (a bulk load of new listings has none). */
 async function headsOf(tx: Queryable, subjects: readonly Subject[]): Promise<Map<string, Head>> {
   const heads = new Map<string, Head>();
+  const only = subjects.length === 1 ? subjects[0] : undefined;
+  if (only) {
+    // The common case, a listing's change: its last event by the chain index, newest first.
+    const result = (await tx.raw(HEAD_ONE, [only.type, only.id])) as { seq: number | string; hash: string }[] | { rows: { seq: number | string; hash: string }[] };
+    const row = Array.isArray(result) ? result[0] : result.rows[0];
+    if (row) heads.set(subjectKey(only), { seq: Number(row.seq), hash: row.hash });
+    return heads;
+  }
   const byType = new Map<string, Set<string>>();
   for (const subject of subjects) byType.set(subject.type, (byType.get(subject.type) ?? new Set()).add(subject.id));
   for (const [type, idSet] of byType) {
@@ -123,15 +131,22 @@ export async function appendEvents(tx: Tx, events: readonly NewEvent[], occurred
     events.map((e) => e.subject),
   );
   const written: TraceEvent[] = [];
+  const rows: EventRowValues[] = [];
   for (const event of events) {
     const key = subjectKey(event.subject);
     const next = nextEvent(heads.get(key), event, occurredAt);
-    heads.set(key, { seq: next.seq, hash: next.hash });
-    written.push(next);
+    heads.set(key, { seq: next.event.seq, hash: next.event.hash });
+    written.push(next.event);
+    rows.push(next.row);
   }
-  // Chunked: a bulk load writes thousands at once, within every database's parameter limit.
-  const rows = written.map(rowOf);
-  for (let i = 0; i < rows.length; i += 500) await tx('trace_events').insert(rows.slice(i, i + 500));
+  if (rows.length === 1) {
+    // One row, one constant statement: no query to build for the most frequent write.
+    const row = rows[0] as EventRowValues;
+    await tx.raw(INSERT_ONE, INSERT_COLUMNS.map((c) => row[c]));
+  } else {
+    // Chunked: a bulk load writes thousands at once, within every database's parameter limit.
+    for (let i = 0; i < rows.length; i += 500) await tx('trace_events').insert(rows.slice(i, i + 500));
+  }
   return written;
 }
 
