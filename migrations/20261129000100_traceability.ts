@@ -33,12 +33,18 @@ export async function up(knex: Knex): Promise<void> {
   // What the sequencer has still to take in, in the order events were written.
   await knex.raw('CREATE INDEX trace_events_pending_idx ON trace_events (id) WHERE log_index IS NULL');
 
-  await knex.schema.createTable('trace_tree_nodes', (t) => {
-    t.smallint('level').notNullable();
-    t.bigInteger('idx').notNullable();
-    t.binary('hash').notNullable();
-    t.primary(['level', 'idx']);
-  });
+  if (knex.client.config.client === 'pg') {
+    await knex.schema.createTable('trace_tree_nodes', (t) => {
+      t.smallint('level').notNullable();
+      t.bigInteger('idx').notNullable();
+      t.binary('hash').notNullable();
+      t.primary(['level', 'idx']);
+    });
+  } else {
+    // Stored in key order (no rowid): a proof or an audit reads a node with one b-tree descent,
+    // not an index lookup and then the row.
+    await knex.raw('CREATE TABLE trace_tree_nodes (level smallint NOT NULL, idx bigint NOT NULL, hash blob NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID');
+  }
 
   await knex.schema.createTable('trace_log_state', (t) => {
     t.integer('id').primary();

@@ -21,7 +21,8 @@ export interface LogVerdict {
 }
 
 const PAGE = 5000;
-const CHAIN_COLUMNS = ['subject_type', 'subject_id', 'seq', 'type', 'actor_json', 'occurred_at', 'payload_json', 'state_hash', 'prev_hash', 'hash'];
+type NodeRow = { idx: number | string; hash: Buffer };
+const CHAIN_COLUMNS = ['subject_type', 'subject_id', 'seq', 'type', 'actor_json', 'occurred_at', 'payload_json', 'state_hash', 'prev_hash', 'hash', 'log_index'];
 const MAX_PROBLEMS = 100;
 
 type Progress = (done: number, total: number) => void;
@@ -34,14 +35,18 @@ export async function auditLog(db: Queryable, origin: string, progress: Progress
   const state = await treeState(db);
   const total = Number(((await db('trace_events').count({ n: '*' })) as { n: number | string }[])[0]?.n ?? 0);
 
-  // Chains, event by event in chain order: numbers, hashes (from the stored bytes), links.
+  // Chains, event by event in chain order: numbers, hashes (from the stored bytes), links. Each
+  // logged event's hash is kept by its log index (32 bytes an event: 32 MB a million), so the
+  // leaves are then checked by reading the tree alone, in order, not the events a second time.
+  const byIndex = Buffer.alloc(state.size * 32);
+  const seen = new Uint8Array(state.size);
   let events = 0;
   let last: { type: string; id: string; seq: number; hash: string } | null = null;
   for (;;) {
     const query = db('trace_events').select(CHAIN_COLUMNS).orderBy([{ column: 'subject_type' }, { column: 'subject_id' }, { column: 'seq' }]).limit(PAGE);
     // A row-value comparison: both databases walk the chain index from there.
     if (last) query.whereRaw('(subject_type, subject_id, seq) > (?, ?, ?)', [last.type, last.id, last.seq]);
-    const page = (await query) as (StoredEvent & { hash: string })[];
+    const page = (await query) as (StoredEvent & { hash: string; log_index: number | string | null })[];
     if (page.length === 0) break;
     for (const row of page) {
       const seq = Number(row.seq);
@@ -52,53 +57,51 @@ export async function auditLog(db: Queryable, origin: string, progress: Progress
       if (sha256Hex(canonicalEventText(row)) !== row.hash) report(`${where}: its content does not give its hash`);
       const prev = sameChain ? (last as { hash: string }).hash : GENESIS_HASH;
       if (seq === expectedSeq && row.prev_hash !== prev) report(`${where}: prevHash is not the previous event's hash`);
+      if (row.log_index !== null) {
+        const index = Number(row.log_index);
+        if (index >= state.size) report(`${where}: log index ${index} is beyond the tree (${state.size} leaves)`);
+        else if (seen[index]) report(`${where}: log index ${index} is another event's too`);
+        else {
+          seen[index] = 1;
+          byIndex.write(row.hash, index * 32, 'hex');
+        }
+      }
       last = { type: row.subject_type, id: row.subject_id, seq, hash: row.hash };
       events += 1;
     }
     progress(events, total);
   }
 
-  // Leaves, in log order: events by log index beside the stored leaves, read side by side.
+  // Leaves, in log order: each the leaf hash of the event logged there. Then every level above,
+  // computed from the one below (kept in memory: 32 bytes a node) and compared with what is
+  // stored: each stored subtree is read once, in index order.
   let logged = 0;
-  for (let from = 0; ; ) {
-    const rows = (await db('trace_events').select('log_index', 'hash', 'subject_type', 'subject_id', 'seq').whereNotNull('log_index').where('log_index', '>=', from).orderBy('log_index').limit(PAGE)) as { log_index: number | string; hash: string; subject_type: string; subject_id: string; seq: number | string }[];
-    if (rows.length === 0) break;
-    const to = Number(rows[rows.length - 1]?.log_index);
-    const nodes = (await db('trace_tree_nodes').select('idx', 'hash').where('level', 0).whereBetween('idx', [from, to])) as { idx: number | string; hash: Buffer }[];
-    const leaves = new Map(nodes.map((n) => [Number(n.idx), Buffer.from(n.hash)]));
-    for (const row of rows) {
-      const index = Number(row.log_index);
-      const where = `${row.subject_type} ${row.subject_id} event ${Number(row.seq)}`;
-      if (index !== logged) report(`log index ${logged}${index > logged ? ` to ${index - 1}` : ''}: no event`);
-      logged = index + 1;
-      if (index >= state.size) report(`${where}: log index ${index} is beyond the tree (${state.size} leaves)`);
-      else if (!leaves.get(index)?.equals(leafHash(Buffer.from(row.hash, 'hex')))) report(`${where}: the leaf at log index ${index} is not this event's`);
+  let below = Buffer.alloc(state.size * 32);
+  for (let from = 0; from < state.size; from += PAGE) {
+    const to = Math.min(state.size, from + PAGE);
+    const leaves = new Map(((await db('trace_tree_nodes').select('idx', 'hash').where('level', 0).whereBetween('idx', [from, to - 1])) as NodeRow[]).map((n) => [Number(n.idx), n.hash]));
+    for (let index = from; index < to; index += 1) {
+      const expected = seen[index] ? leafHash(byIndex.subarray(index * 32, index * 32 + 32)) : null;
+      if (!expected) report(`log index ${index}: no event is logged there`);
+      else logged += 1;
+      const stored = leaves.get(index);
+      if (!stored) report(`log index ${index}: no leaf is stored there`);
+      else if (expected && !expected.equals(stored)) report(`log index ${index}: the stored leaf is not its event's`);
+      (stored ?? expected ?? Buffer.alloc(32)).copy(below, index * 32);
     }
-    from = to + 1;
   }
-  if (logged !== state.size) report(`the tree has ${state.size} leaves but events are logged up to index ${logged - 1}`);
-
-  // Stored subtrees, level by level: each one the hash of its two children.
-  for (let level = 1; 2 ** level <= state.size; level += 1) {
-    let after = -1;
-    for (;;) {
-      const parents = (await db('trace_tree_nodes').select('idx', 'hash').where('level', level).where('idx', '>', after).orderBy('idx').limit(PAGE)) as { idx: number | string; hash: Buffer }[];
-      if (parents.length === 0) break;
-      const first = Number(parents[0]?.idx);
-      const lastIdx = Number(parents[parents.length - 1]?.idx);
-      const children = (await db('trace_tree_nodes')
-        .select('idx', 'hash')
-        .where('level', level - 1)
-        .whereBetween('idx', [first * 2, lastIdx * 2 + 1])) as { idx: number | string; hash: Buffer }[];
-      const child = new Map(children.map((c) => [Number(c.idx), Buffer.from(c.hash)]));
-      for (const parent of parents) {
-        const idx = Number(parent.idx);
-        const left = child.get(idx * 2);
-        const right = child.get(idx * 2 + 1);
-        if (!left || !right || !nodeHash(left, right).equals(Buffer.from(parent.hash))) report(`stored subtree at level ${level}, index ${idx} is not the hash of its children`);
+  for (let level = 1, count = Math.floor(state.size / 2); count > 0; level += 1, count = Math.floor(count / 2)) {
+    const computed = Buffer.alloc(count * 32);
+    for (let i = 0; i < count; i += 1) nodeHash(below.subarray(i * 64, i * 64 + 32), below.subarray(i * 64 + 32, i * 64 + 64)).copy(computed, i * 32);
+    for (let from = 0; from < count; from += PAGE) {
+      const to = Math.min(count, from + PAGE);
+      const nodes = new Map(((await db('trace_tree_nodes').select('idx', 'hash').where('level', level).whereBetween('idx', [from, to - 1])) as NodeRow[]).map((n) => [Number(n.idx), n.hash]));
+      for (let i = from; i < to; i += 1) {
+        const stored = nodes.get(i);
+        if (!stored || !computed.subarray(i * 32, i * 32 + 32).equals(stored)) report(`stored subtree at level ${level}, index ${i} is not the hash of its children`);
       }
-      after = lastIdx;
     }
+    below = computed;
   }
   try {
     if (!(await rootAt(db, state.size)).equals(state.root)) report(`the stored subtrees do not give the recorded root of ${state.size} leaves`);
