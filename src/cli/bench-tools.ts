@@ -1,5 +1,8 @@
 /** What the HTTP benchmarks share: wrk's presence, a free port, a cursor deep in the catalogue. */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createServer } from 'node:net';
 
 export function requireWrk(): void {
@@ -35,8 +38,13 @@ export async function pageCursor(base: string, pageNumber: number): Promise<stri
 export interface Load {
   rps: number;
   p50Ms: number;
+  p95Ms: number;
   p99Ms: number;
 }
+
+/** wrk prints p50/75/90/99 only: a script reports p95 from the same latency record. */
+const P95_SCRIPT = path.join(os.tmpdir(), 'otomoto-wrk-p95.lua');
+writeFileSync(P95_SCRIPT, 'done = function(summary, latency, requests)\n  io.write(string.format("P95_US %d\\n", latency:percentile(95)))\nend\n');
 
 const toMs = (text: string): number => {
   const [, value, unit] = /([\d.]+)(us|ms|s)/.exec(text) ?? [];
@@ -45,11 +53,12 @@ const toMs = (text: string): number => {
 
 /** One wrk run (one thread) from outside the service; any error or non-2xx answer fails the benchmark. */
 export function wrk(url: string, seconds: number, connections: number): Load {
-  const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url], { encoding: 'utf8' });
+  const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', P95_SCRIPT, url], { encoding: 'utf8' });
   if (/Non-2xx or 3xx responses/.test(out) || /Socket errors/.test(out)) throw new Error(`${url}: errors under load\n${out}`);
   return {
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
     p50Ms: toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''),
+    p95Ms: Number(/P95_US (\d+)/.exec(out)?.[1]) / 1000,
     p99Ms: toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''),
   };
 }
