@@ -27,6 +27,13 @@ const MAX_PROBLEMS = 100;
 
 type Progress = (done: number, total: number) => void;
 
+/** The stored subtrees of one level from `from` to `to` (excluded), by position: a hole where one is missing. */
+async function storedRow(db: Queryable, level: number, from: number, to: number): Promise<(Buffer | undefined)[]> {
+  const row: (Buffer | undefined)[] = new Array<Buffer | undefined>(to - from);
+  for (const node of (await db('trace_tree_nodes').select('idx', 'hash').where('level', level).whereBetween('idx', [from, to - 1])) as NodeRow[]) row[Number(node.idx) - from] = node.hash;
+  return row;
+}
+
 export async function auditLog(db: Queryable, origin: string, progress: Progress = () => undefined): Promise<LogVerdict> {
   const problems: string[] = [];
   const report = (problem: string): void => {
@@ -79,12 +86,12 @@ export async function auditLog(db: Queryable, origin: string, progress: Progress
   let below = Buffer.alloc(state.size * 32);
   for (let from = 0; from < state.size; from += PAGE) {
     const to = Math.min(state.size, from + PAGE);
-    const leaves = new Map(((await db('trace_tree_nodes').select('idx', 'hash').where('level', 0).whereBetween('idx', [from, to - 1])) as NodeRow[]).map((n) => [Number(n.idx), n.hash]));
+    const leaves = await storedRow(db, 0, from, to);
     for (let index = from; index < to; index += 1) {
       const expected = seen[index] ? leafHash(byIndex.subarray(index * 32, index * 32 + 32)) : null;
       if (!expected) report(`log index ${index}: no event is logged there`);
       else logged += 1;
-      const stored = leaves.get(index);
+      const stored = leaves[index - from];
       if (!stored) report(`log index ${index}: no leaf is stored there`);
       else if (expected && !expected.equals(stored)) report(`log index ${index}: the stored leaf is not its event's`);
       (stored ?? expected ?? Buffer.alloc(32)).copy(below, index * 32);
@@ -95,9 +102,9 @@ export async function auditLog(db: Queryable, origin: string, progress: Progress
     for (let i = 0; i < count; i += 1) nodeHash(below.subarray(i * 64, i * 64 + 32), below.subarray(i * 64 + 32, i * 64 + 64)).copy(computed, i * 32);
     for (let from = 0; from < count; from += PAGE) {
       const to = Math.min(count, from + PAGE);
-      const nodes = new Map(((await db('trace_tree_nodes').select('idx', 'hash').where('level', level).whereBetween('idx', [from, to - 1])) as NodeRow[]).map((n) => [Number(n.idx), n.hash]));
+      const nodes = await storedRow(db, level, from, to);
       for (let i = from; i < to; i += 1) {
-        const stored = nodes.get(i);
+        const stored = nodes[i - from];
         if (!stored || !computed.subarray(i * 32, i * 32 + 32).equals(stored)) report(`stored subtree at level ${level}, index ${i} is not the hash of its children`);
       }
     }
