@@ -37,7 +37,7 @@ import { freePort, requireWrk, wrk, type Load } from './bench-tools';
 import { flag } from './context';
 
 const EVENTS = Number(flag('events') ?? 1_000_000);
-const WRITES = Number(flag('writes') ?? 300);
+const WRITES = Number(flag('writes') ?? 500);
 const ROUNDS = 3;
 const TARGETS = { writeRatio: 0.8, verifyPerSecond: 250_000, proofP95Ms: 5, passportMs: 50 };
 const TRACE_KEY = generateSignerKey('bench.otomoto.local/trace');
