@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { dialectOf } from '../../db/knex';
 import type { Queryable, Tx } from '../../db/tx';
-import { canonicalEventText, canonicalJson, eventHash, GENESIS_HASH, sha256Hex, stateHash, type Actor, type EventContent, type Subject } from './event-hash';
+import { canonicalEventText, canonicalJson, eventHash, GENESIS_HASH, sha256Hex, stateHash, type Actor, type EventContent, type StoredEvent, type Subject } from './event-hash';
 import { leafHash } from './merkle';
 
 /**
@@ -25,24 +25,12 @@ export interface NewEvent {
   state: unknown;
 }
 
-interface EventRow {
-  id: string;
-  subject_type: string;
-  subject_id: string;
-  seq: number | string;
-  type: string;
-  actor_json: string;
-  occurred_at: string;
-  payload_json: string;
-  state_hash: string;
-  prev_hash: string;
-  hash: string;
-  log_index: number | string | null;
-}
+/** A stored event with its id, hash and place in the log. */
+type EventRow = StoredEvent & { id: string; hash: string; log_index: number | string | null };
 
-export const EVENT_COLUMNS = ['id', 'subject_type', 'subject_id', 'seq', 'type', 'actor_json', 'occurred_at', 'payload_json', 'state_hash', 'prev_hash', 'hash', 'log_index'];
+const EVENT_COLUMNS = ['id', 'subject_type', 'subject_id', 'seq', 'type', 'actor_json', 'occurred_at', 'payload_json', 'state_hash', 'prev_hash', 'hash', 'log_index'];
 
-export function eventOf(row: EventRow): TraceEvent {
+function eventOf(row: EventRow): TraceEvent {
   return {
     subject: { type: row.subject_type, id: row.subject_id } as Subject,
     seq: Number(row.seq),
@@ -87,7 +75,7 @@ type EventRowValues = Record<(typeof INSERT_COLUMNS)[number], string | number>;
  * actor and the payload are made canonical once: those bytes are both stored and hashed
  * (canonicalEventText), so nothing is serialised twice.
  */
-export function nextEvent(head: { seq: number; hash: string } | undefined, event: NewEvent, occurredAt: string): { event: TraceEvent; row: EventRowValues } {
+function nextEvent(head: { seq: number; hash: string } | undefined, event: NewEvent, occurredAt: string): { event: TraceEvent; row: EventRowValues } {
   const seq = head ? head.seq + 1 : 1;
   const prevHash = head?.hash ?? GENESIS_HASH;
   const state = stateHash(event.state);

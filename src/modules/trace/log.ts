@@ -48,6 +48,16 @@ export async function readNodes(db: Queryable, refs: readonly NodeRef[]): Promis
   });
 }
 
+/** The stored leaves at these log indexes (those there are), for checking events against the tree. */
+export async function leavesAt(db: Queryable, indexes: readonly number[]): Promise<Map<number, Hash>> {
+  const leaves = new Map<number, Hash>();
+  for (let i = 0; i < indexes.length; i += 500) {
+    const rows = (await db('trace_tree_nodes').select('idx', 'hash').where('level', 0).whereIn('idx', indexes.slice(i, i + 500))) as NodeRow[];
+    for (const row of rows) leaves.set(Number(row.idx), Buffer.from(row.hash));
+  }
+  return leaves;
+}
+
 /** The hashes of ranges of the tree, each folded from its stored subtrees. */
 async function rangeHashes(db: Queryable, ranges: readonly Range[]): Promise<Hash[]> {
   const perRange = ranges.map(rangeNodes);

@@ -8,7 +8,7 @@ import { auditLog, type LogVerdict } from './audit';
 import { appendEvents, checkChain, readChain, type ChainVerdict, type NewEvent, type TraceEvent } from './chain';
 import { checkpointAt, latestCheckpoint, latestSigned, signCheckpoint, signingKeys, type Checkpoint, type SigningKeyRecord } from './checkpoints';
 import type { Subject } from './event-hash';
-import { consistencyProof, inclusionProof, integrate, treeState } from './log';
+import { consistencyProof, inclusionProof, integrate, leavesAt, treeState } from './log';
 import { parseSignerKey } from './signed-note';
 
 export type { Actor, Subject } from './event-hash';
@@ -52,16 +52,6 @@ export function createTraceService(db: Db, config: Config, clock: Clock) {
     if (size > state.size) throw new Problem('not-found', `The log has ${state.size} leaves; it has no version of ${size}.`);
   }
 
-  /** Every leaf the given log indexes point at, for checking events against the tree. */
-  async function leavesAt(indexes: readonly number[]): Promise<Map<number, Buffer>> {
-    const leaves = new Map<number, Buffer>();
-    for (let i = 0; i < indexes.length; i += 500) {
-      const rows = (await db('trace_tree_nodes').select('idx', 'hash').where('level', 0).whereIn('idx', indexes.slice(i, i + 500))) as { idx: number | string; hash: Buffer }[];
-      for (const row of rows) leaves.set(Number(row.idx), Buffer.from(row.hash));
-    }
-    return leaves;
-  }
-
   const service = {
     /** Appends one event in the caller's transaction: if it cannot be written, the change it records fails with it. */
     async append(tx: Tx, event: NewEvent): Promise<TraceEvent> {
@@ -85,7 +75,7 @@ export function createTraceService(db: Db, config: Config, clock: Clock) {
     /** Every link and hash of a chain, its logged events against the tree, and `currentState` against the last event. */
     async verify(subject: Subject, currentState: unknown): Promise<ChainVerdict> {
       const events = await readChain(db, subject);
-      const leaves = await leavesAt(events.flatMap((e) => (e.logIndex === null ? [] : [e.logIndex])));
+      const leaves = await leavesAt(db, events.flatMap((e) => (e.logIndex === null ? [] : [e.logIndex])));
       return checkChain(events, leaves, currentState);
     },
 
