@@ -1,53 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { ManualClock } from '../src/clock';
-import { loadConfig, type Config } from '../src/config';
-import { createDb, type Db } from '../src/db/knex';
+import type { Db } from '../src/db/knex';
 import { withTx } from '../src/db/tx';
-import { migrateLatest } from '../src/db/migrations';
 import { eventHash, stateHash } from '../src/modules/trace/event-hash';
 import { integrate, treeState } from '../src/modules/trace/log';
 import { leafHash } from '../src/modules/trace/merkle';
 import { createTraceService } from '../src/modules/trace/service';
-import { TEST_ENV } from './helpers/context';
 import { referenceRoot } from './helpers/merkle-reference';
+import { sharedDatabase } from './helpers/shared-database';
 
-/**
- * Two sequencers over one database, each on its own connection, as two workers or two instances
- * would be: a file on SQLite (an in-memory database has one connection), a schema of its own on
- * PostgreSQL.
- */
-async function twoHandles(): Promise<{ dbs: [Db, Db]; config: Config; close: () => Promise<void> }> {
-  const url = process.env.DATABASE_URL;
-  let database: Config['database'];
-  let drop = async (_db: Db): Promise<void> => undefined;
-  if (url) {
-    const schema = `t_${randomBytes(6).toString('hex')}`;
-    const admin = createDb({ client: 'postgresql', url });
-    await admin.raw(`CREATE SCHEMA ${schema}`);
-    await admin.destroy();
-    database = { client: 'postgresql', url, schema };
-    drop = async (db) => {
-      await db.raw(`DROP SCHEMA ${schema} CASCADE`);
-    };
-  } else {
-    database = { client: 'sqlite', sqlitePath: path.join(mkdtempSync(path.join(tmpdir(), 'otomoto-seq-')), 'log.sqlite') };
-  }
-  const config: Config = { ...loadConfig({ ...TEST_ENV }), database };
-  const dbs: [Db, Db] = [createDb(database), createDb(database)];
-  await migrateLatest(dbs[0]);
-  return {
-    dbs,
-    config,
-    close: async () => {
-      await drop(dbs[0]);
-      await Promise.all(dbs.map((db) => db.destroy()));
-    },
-  };
-}
+/** Two sequencers over one database, each on its own connection, as two workers or two instances would be. */
+const twoHandles = async () => {
+  const { dbs, config, close } = await sharedDatabase(2);
+  return { dbs: dbs as [Db, Db], config, close };
+};
 
 describe('two sequencers started at once', () => {
   it('take turns: every event gets one log index, and the tree is the reference tree of those leaves', async () => {

@@ -23,7 +23,7 @@ function progressBar(): (done: number, total: number) => void {
 
 void runWithDatabase(async (db, config) => {
   const started = Date.now();
-  const verdict = await createTraceService(db, config, systemClock).auditLog(progressBar());
+  const verdict = await createTraceService(db, config, systemClock).auditLog({ progress: progressBar() });
   if (process.stderr.isTTY) process.stderr.write('\n');
   const seconds = (Date.now() - started) / 1000;
   console.log(`${verdict.valid ? 'valid' : 'INVALID'}: ${verdict.events} events, ${verdict.leaves} leaves, ${verdict.checkpoints} checkpoints checked in ${seconds.toFixed(1)} s`);

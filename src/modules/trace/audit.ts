@@ -1,15 +1,27 @@
-import type { Queryable } from '../../db/tx';
-import { canonicalEventText, GENESIS_HASH, sha256Hex, type StoredEvent } from './event-hash';
+import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import type { Config } from '../../config';
+import { dialectOf, type Db } from '../../db/knex';
+import { pgAuditReader, sqliteAuditReader, type AuditReader, type ChainKey } from './audit-reader';
+import type { AuditRequest, AuditTask } from './audit-process';
+import { checkChains, checkTreeRun, MAX_PROBLEMS, type ChainUnitResult, type TreeUnitResult } from './audit-units';
 import { checkpointAt, verifierKeys } from './checkpoints';
 import { rootAt, treeState } from './log';
-import { leafHash, nodeHash } from './merkle';
+import { nodeHash } from './merkle';
 import { openCheckpoint } from './signed-note';
 
 /**
  * The whole log checked from the database alone: every chain (numbers, hashes, links), every
  * leaf against its event, every stored subtree against its two children, the tree's root, and
- * every checkpoint's signature and root. Read in pages, so the log's size bounds the time, not
- * the memory.
+ * every checkpoint's signature and root.
+ *
+ * The work is cut into independent units (audit-units.ts): the chains in ranges of chain keys, the
+ * tree in aligned runs of 2^16 leaves. A large log's units run in child processes, one a core,
+ * each on a read-only connection of its own (audit-process.ts); the few levels above the runs and
+ * the checkpoints are checked here. The log only grows, so units reading at slightly different
+ * moments still agree: the tree is checked at the size it had when the audit began, and events
+ * logged since are left to the next audit.
  */
 
 export interface LogVerdict {
@@ -20,93 +32,172 @@ export interface LogVerdict {
   problems: string[];
 }
 
-const PAGE = 5000;
-type NodeRow = { idx: number | string; hash: Buffer };
-const CHAIN_COLUMNS = ['subject_type', 'subject_id', 'seq', 'type', 'actor_json', 'occurred_at', 'payload_json', 'state_hash', 'prev_hash', 'hash', 'log_index'];
-const MAX_PROBLEMS = 100;
-
 type Progress = (done: number, total: number) => void;
 
-/** The stored subtrees of one level from `from` to `to` (excluded), by position: a hole where one is missing. */
-async function storedRow(db: Queryable, level: number, from: number, to: number): Promise<(Buffer | undefined)[]> {
-  const row: (Buffer | undefined)[] = new Array<Buffer | undefined>(to - from);
-  for (const node of (await db('trace_tree_nodes').select('idx', 'hash').where('level', level).whereBetween('idx', [from, to - 1])) as NodeRow[]) row[Number(node.idx) - from] = node.hash;
-  return row;
+export interface AuditOptions {
+  progress?: Progress;
+  /** Child processes; 0 checks in this process on one of the service's connections. Default: one a core for a log of 50,000 events or more, none below (nor for an in-memory database, which no other connection can open). */
+  processes?: number;
+  /** Leaves of a tree unit, as a power of two (default 16: 65,536 leaves, 2 MB of hashes a level). */
+  runBits?: number;
 }
 
-export async function auditLog(db: Queryable, origin: string, progress: Progress = () => undefined): Promise<LogVerdict> {
+const PROCESSES_FROM = 50_000;
+const MAX_PROCESSES = 4;
+/** Chain units per process: enough for one slow range not to leave the others idle. */
+const UNITS_PER_PROCESS = 4;
+
+type UnitResult = ChainUnitResult | TreeUnitResult;
+/** Runs one task at a time; the audit spreads its tasks over several. */
+type Runner = (task: AuditTask) => Promise<UnitResult>;
+
+interface Runners {
+  runners: Runner[];
+  close(): Promise<void>;
+}
+
+/** A connection of the service's pool wrapped as a reader, for an audit run in this process. */
+async function inProcess(db: Db): Promise<Runners> {
+  const connection = (await db.client.acquireConnection()) as never;
+  const reader: AuditReader = dialectOf(db) === 'postgresql' ? pgAuditReader(connection) : sqliteAuditReader(connection);
+  const run: Runner = (task) => (task.kind === 'chains' ? checkChains(reader, task.from, task.to, task.treeSize) : checkTreeRun(reader, task.first, task.bits, task.treeSize, task.events));
+  return { runners: [run], close: async () => db.client.releaseConnection(connection) };
+}
+
+/** The process's script: compiled JavaScript in a build, TypeScript through tsx's loader under tsx and jest. */
+function startProcess(): ChildProcess {
+  const script = path.join(__dirname, `audit-process${path.extname(__filename)}`);
+  return fork(script, [], { execArgv: script.endsWith('.ts') ? ['--import', 'tsx'] : [], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+/** One request answered: the process handles one at a time, in order. */
+function ask(child: ChildProcess, request: AuditRequest): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null): void => reject(new Error(`an audit process exited (${code ?? 'signal'}) before answering`));
+    child.once('exit', onExit);
+    child.once('message', (message: { result?: unknown; error?: string }) => {
+      child.off('exit', onExit);
+      if (message.error !== undefined) reject(new Error(`audit process: ${message.error}`));
+      else resolve(message.result);
+    });
+    child.send(request);
+  });
+}
+
+async function inProcesses(database: Config['database'], count: number): Promise<Runners> {
+  const children = Array.from({ length: count }, startProcess);
+  const stop = async (): Promise<void> => {
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            if (child.connected) child.send('close');
+            else child.kill();
+          }),
+      ),
+    );
+  };
+  try {
+    await Promise.all(children.map((child) => ask(child, { open: database })));
+  } catch (err) {
+    children.forEach((child) => child.kill());
+    throw err;
+  }
+  return { runners: children.map((child) => (task) => ask(child, { task }) as Promise<UnitResult>), close: stop };
+}
+
+/** Every task run, each by whichever runner is free next; results in the tasks' order. */
+async function runAll<T extends UnitResult>(tasks: readonly AuditTask[], runners: readonly Runner[], done: (result: T) => void = () => undefined): Promise<T[]> {
+  const results = new Array<T>(tasks.length);
+  let next = 0;
+  await Promise.all(
+    runners.map(async (run) => {
+      while (next < tasks.length) {
+        const i = next;
+        next += 1;
+        results[i] = (await run(tasks[i] as AuditTask)) as T;
+        done(results[i] as T);
+      }
+    }),
+  );
+  return results;
+}
+
+/**
+ * Chain ranges of about equal numbers of events: the chains of events sampled evenly through the
+ * log, in the database's own order of chain keys (the order the ranges are read in).
+ */
+async function chainRanges(db: Db, size: number, units: number): Promise<[ChainKey | null, ChainKey | null][]> {
+  if (units <= 1 || size < units * 8) return [[null, null]];
+  const samples = units * 8;
+  const indexes = [...new Set(Array.from({ length: samples }, (_, i) => Math.floor((i * size) / samples)))];
+  const keys = ((await db('trace_events').distinct('subject_type', 'subject_id').whereIn('log_index', indexes).orderBy(['subject_type', 'subject_id'])) as { subject_type: string; subject_id: string }[]).map(
+    (row): ChainKey => [row.subject_type, row.subject_id],
+  );
+  const bounds = Array.from({ length: units - 1 }, (_, i) => keys[Math.floor(((i + 1) * keys.length) / units)]).filter((key, i, all): key is ChainKey => key !== undefined && key !== all[i - 1]);
+  return [null, ...bounds].map((from, i) => [from, bounds[i] ?? null]);
+}
+
+export async function auditLog(db: Db, database: Config['database'], origin: string, options: AuditOptions = {}): Promise<LogVerdict> {
+  const { progress = () => undefined, runBits = 16 } = options;
+  const state = await treeState(db);
+  const inMemory = database.client === 'sqlite' && (database.sqlitePath === ':memory:' || database.sqlitePath.includes('mode=memory'));
+  const processes = inMemory ? 0 : options.processes ?? (state.size >= PROCESSES_FROM ? Math.min(MAX_PROCESSES, os.availableParallelism()) : 0);
+  const ranges = await chainRanges(db, state.size, processes * UNITS_PER_PROCESS);
+  const chainTasks = ranges.map(([from, to]): AuditTask => ({ kind: 'chains', from, to, treeSize: state.size }));
+
+  const pool = processes > 0 ? await inProcesses(database, processes) : await inProcess(db);
   const problems: string[] = [];
   const report = (problem: string): void => {
     if (problems.length < MAX_PROBLEMS) problems.push(problem);
   };
-  const state = await treeState(db);
-  const total = Number(((await db('trace_events').count({ n: '*' })) as { n: number | string }[])[0]?.n ?? 0);
-
-  // Chains, event by event in chain order: numbers, hashes (from the stored bytes), links. Each
-  // logged event's hash is kept by its log index (32 bytes an event: 32 MB a million), so the
-  // leaves are then checked by reading the tree alone, in order, not the events a second time.
-  const byIndex = Buffer.alloc(state.size * 32);
-  const seen = new Uint8Array(state.size);
-  let events = 0;
-  let last: { type: string; id: string; seq: number; hash: string } | null = null;
-  for (;;) {
-    const query = db('trace_events').select(CHAIN_COLUMNS).orderBy([{ column: 'subject_type' }, { column: 'subject_id' }, { column: 'seq' }]).limit(PAGE);
-    // A row-value comparison: both databases walk the chain index from there.
-    if (last) query.whereRaw('(subject_type, subject_id, seq) > (?, ?, ?)', [last.type, last.id, last.seq]);
-    const page = (await query) as (StoredEvent & { hash: string; log_index: number | string | null })[];
-    if (page.length === 0) break;
-    for (const row of page) {
-      const seq = Number(row.seq);
-      const where = `${row.subject_type} ${row.subject_id} event ${seq}`;
-      const sameChain: boolean = last !== null && last.type === row.subject_type && last.id === row.subject_id;
-      const expectedSeq: number = sameChain ? (last as { seq: number }).seq + 1 : 1;
-      if (seq !== expectedSeq) report(`${where}: expected event ${expectedSeq} (an event is missing or out of place)`);
-      if (sha256Hex(canonicalEventText(row)) !== row.hash) report(`${where}: its content does not give its hash`);
-      const prev = sameChain ? (last as { hash: string }).hash : GENESIS_HASH;
-      if (seq === expectedSeq && row.prev_hash !== prev) report(`${where}: prevHash is not the previous event's hash`);
-      if (row.log_index !== null) {
-        const index = Number(row.log_index);
-        if (index >= state.size) report(`${where}: log index ${index} is beyond the tree (${state.size} leaves)`);
-        else if (seen[index]) report(`${where}: log index ${index} is another event's too`);
-        else {
-          seen[index] = 1;
-          byIndex.write(row.hash, index * 32, 'hex');
-        }
-      }
-      last = { type: row.subject_type, id: row.subject_id, seq, hash: row.hash };
-      events += 1;
+  let chainResults: ChainUnitResult[];
+  let treeResults: TreeUnitResult[];
+  try {
+    // The chains first: each logged event's hash, put in its place in the log as units finish.
+    const hashes = Buffer.alloc(state.size * 32);
+    const seen = new Uint8Array(state.size);
+    let events = 0;
+    chainResults = await runAll<ChainUnitResult>(chainTasks, pool.runners, (unit) => {
+      const logged = Buffer.from(unit.logged.hashes.buffer, unit.logged.hashes.byteOffset, unit.logged.hashes.length);
+      unit.logged.indexes.forEach((index, i) => {
+        if (seen[index]) report(`log index ${index}: more than one event is logged there`);
+        seen[index] = 1;
+        logged.copy(hashes, index * 32, i * 32, i * 32 + 32);
+      });
+      events += unit.events;
+      progress(events, Math.max(events, state.size));
+    });
+    // Then the tree, run by run, each against the hashes of its own indexes (copied: a view would
+    // carry the whole log's buffer to the process).
+    const treeTasks: AuditTask[] = [];
+    for (let first = 0; first < state.size; first += 2 ** runBits) {
+      const end = Math.min(state.size, first + 2 ** runBits);
+      treeTasks.push({ kind: 'tree', first, bits: runBits, treeSize: state.size, events: { hashes: Buffer.from(hashes.subarray(first * 32, end * 32)), seen: seen.slice(first, end) } });
     }
-    progress(events, total);
+    treeResults = await runAll<TreeUnitResult>(treeTasks, pool.runners);
+  } finally {
+    await pool.close();
   }
+  for (const unit of [...chainResults, ...treeResults]) unit.problems.forEach(report);
 
-  // Leaves, in log order: each the leaf hash of the event logged there. Then every level above,
-  // computed from the one below (kept in memory: 32 bytes a node) and compared with what is
-  // stored: each stored subtree is read once, in index order.
-  let logged = 0;
-  let below = Buffer.alloc(state.size * 32);
-  for (let from = 0; from < state.size; from += PAGE) {
-    const to = Math.min(state.size, from + PAGE);
-    const leaves = await storedRow(db, 0, from, to);
-    for (let index = from; index < to; index += 1) {
-      const expected = seen[index] ? leafHash(byIndex.subarray(index * 32, index * 32 + 32)) : null;
-      if (!expected) report(`log index ${index}: no event is logged there`);
-      else logged += 1;
-      const stored = leaves[index - from];
-      if (!stored) report(`log index ${index}: no leaf is stored there`);
-      else if (expected && !expected.equals(stored)) report(`log index ${index}: the stored leaf is not its event's`);
-      (stored ?? expected ?? Buffer.alloc(32)).copy(below, index * 32);
-    }
-  }
-  for (let level = 1, count = Math.floor(state.size / 2); count > 0; level += 1, count = Math.floor(count / 2)) {
+  // The checkpoints as listed now, then the tree as it is now (so it holds every listed one): an
+  // event logged at or beyond the size the audit began with is a problem only if the tree has not
+  // grown to hold it since (the sequencer integrates while the audit reads).
+  const signed = ((await db('trace_checkpoints').select('tree_size', 'key_id').orderBy('tree_size')) as { tree_size: number | string; key_id: string }[]).map((r) => ({ size: Number(r.tree_size), keyId: r.key_id }));
+  const now = await treeState(db);
+  for (const { index, where } of chainResults.flatMap((unit) => unit.beyond)) if (index >= now.size) report(`${where}: log index ${index} is beyond the tree (${now.size} leaves)`);
+
+  // The levels above the runs, from the runs' roots: a few nodes, read through the service's pool.
+  let below = Buffer.concat(treeResults.flatMap((unit) => (unit.root ? [Buffer.from(unit.root)] : [])));
+  for (let level = runBits + 1, count = Math.floor(below.length / 64); count >= 1; level += 1, count = Math.floor(count / 2)) {
     const computed = Buffer.alloc(count * 32);
     for (let i = 0; i < count; i += 1) nodeHash(below.subarray(i * 64, i * 64 + 32), below.subarray(i * 64 + 32, i * 64 + 64)).copy(computed, i * 32);
-    for (let from = 0; from < count; from += PAGE) {
-      const to = Math.min(count, from + PAGE);
-      const nodes = await storedRow(db, level, from, to);
-      for (let i = from; i < to; i += 1) {
-        const stored = nodes[i - from];
-        if (!stored || !computed.subarray(i * 32, i * 32 + 32).equals(stored)) report(`stored subtree at level ${level}, index ${i} is not the hash of its children`);
-      }
+    const stored = new Map(((await db('trace_tree_nodes').select('idx', 'hash').where('level', level).where('idx', '<', count)) as { idx: number | string; hash: Buffer }[]).map((row) => [Number(row.idx), row.hash]));
+    for (let i = 0; i < count; i += 1) {
+      if (!stored.get(i)?.equals(computed.subarray(i * 32, i * 32 + 32))) report(`stored subtree at level ${level}, index ${i} is not the hash of its children`);
     }
     below = computed;
   }
@@ -116,9 +207,19 @@ export async function auditLog(db: Queryable, origin: string, progress: Progress
     report((err as Error).message);
   }
 
-  // Checkpoints: each signed by a key the log announces, over the root the tree had at its size.
+  await auditCheckpoints(db, origin, signed, now.size, report);
+  return {
+    valid: problems.length === 0,
+    events: chainResults.reduce((sum, unit) => sum + unit.events, 0),
+    leaves: treeResults.reduce((sum, unit) => sum + unit.logged, 0),
+    checkpoints: signed.length,
+    problems,
+  };
+}
+
+/** Each checkpoint signed by a key the log announces, over the root the tree had at its size. */
+async function auditCheckpoints(db: Db, origin: string, sizes: readonly { size: number; keyId: string }[], treeSize: number, report: (problem: string) => void): Promise<void> {
   const keys = await verifierKeys(db, origin);
-  const sizes = ((await db('trace_checkpoints').select('tree_size', 'key_id').orderBy('tree_size')) as { tree_size: number | string; key_id: string }[]).map((r) => ({ size: Number(r.tree_size), keyId: r.key_id }));
   for (const { size, keyId } of sizes) {
     const checkpoint = await checkpointAt(db, origin, size);
     const key = keys.get(keyId);
@@ -126,11 +227,10 @@ export async function auditLog(db: Queryable, origin: string, progress: Progress
       if (!checkpoint || !key) throw new Error(`signed by key ${keyId}, which the log does not announce`);
       const opened = openCheckpoint(checkpoint.note, key);
       if (opened.treeSize !== size || opened.origin !== origin) throw new Error('its note names another log or size');
-      if (size > state.size) throw new Error(`the tree has only ${state.size} leaves (the log was cut)`);
+      if (size > treeSize) throw new Error(`the tree has only ${treeSize} leaves (the log was cut)`);
       if (!(await rootAt(db, size)).equals(opened.root)) throw new Error('the tree no longer has the root it signed');
     } catch (err) {
       report(`checkpoint at ${size}: ${(err as Error).message}`);
     }
   }
-  return { valid: problems.length === 0, events, leaves: logged, checkpoints: sizes.length, problems };
 }

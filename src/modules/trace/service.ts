@@ -4,7 +4,7 @@ import type { Db } from '../../db/knex';
 import { withTx, type Queryable, type Tx } from '../../db/tx';
 import { decodeCursor, DEFAULT_LIMIT, toPage, type Page } from '../../http/pagination';
 import { Problem, validationProblem } from '../../http/problems';
-import { auditLog, type LogVerdict } from './audit';
+import { auditLog, type AuditOptions, type LogVerdict } from './audit';
 import { appendEvents, checkChain, readChain, type ChainVerdict, type NewEvent, type TraceEvent } from './chain';
 import { checkpointAt, latestCheckpoint, latestSigned, signCheckpoint, signingKeys, type Checkpoint, type SigningKeyRecord } from './checkpoints';
 import type { Subject } from './event-hash';
@@ -123,7 +123,7 @@ export function createTraceService(db: Db, config: Config, clock: Clock) {
     loggedWithinSeconds: (): number => Math.ceil((config.trace.integrateIntervalMs + config.trace.checkpointIntervalMs) / 1000),
 
     /** The whole log, checked (admin and `npm run verify:log`). */
-    auditLog: (progress?: (done: number, total: number) => void): Promise<LogVerdict> => auditLog(db, origin, progress),
+    auditLog: (options?: AuditOptions): Promise<LogVerdict> => auditLog(db, config.database, origin, options),
 
     /** The key that signs new checkpoints. */
     signingKey: () => ({ name: key.name, keyId: key.keyId, verifierKey: key.text }),
