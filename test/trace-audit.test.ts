@@ -34,7 +34,7 @@ const audit = (processes: number): Promise<LogVerdict> => trace.auditLog({ proce
 
 beforeAll(async () => {
   handle = await sharedDatabase(1);
-  db = handle.dbs[0];
+  db = handle.dbs[0] as Db;
   trace = createTraceService(db, handle.config, new ManualClock('2026-11-26T10:00:00.000Z'));
 });
 afterAll(() => handle.close());

@@ -26,7 +26,7 @@ void runWithDatabase(async (db, config) => {
   const verdict = await createTraceService(db, config, systemClock).auditLog({ progress: progressBar() });
   if (process.stderr.isTTY) process.stderr.write('\n');
   const seconds = (Date.now() - started) / 1000;
-  console.log(`${verdict.valid ? 'valid' : 'INVALID'}: ${verdict.events} events, ${verdict.leaves} leaves, ${verdict.checkpoints} checkpoints checked in ${seconds.toFixed(1)} s`);
+  console.log(`${verdict.valid ? 'valid' : 'INVALID'}: ${verdict.events} events, ${verdict.leaves} leaves, ${verdict.checkpoints} checkpoints checked in ${seconds.toFixed(2)} s`);
   for (const problem of verdict.problems) console.log(`  - ${problem}`);
   if (!verdict.valid) process.exitCode = 1;
 });

@@ -39,7 +39,16 @@ export function listingSnapshot(view: PartView) {
 
 export type ListingSnapshot = ReturnType<typeof listingSnapshot>;
 
-const camel = (column: string): string => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+/** Column names in camelCase, each converted once: a listing write converts some thirty of them. */
+const camelNames = new Map<string, string>();
+function camel(column: string): string {
+  let name = camelNames.get(column);
+  if (name === undefined) {
+    name = column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    camelNames.set(column, name);
+  }
+  return name;
+}
 
 /** The snapshot of a `parts` row about to be written (column names as stored), as it will read back. */
 export function snapshotOfRow(row: Record<string, unknown>): ListingSnapshot {
