@@ -64,3 +64,23 @@ describe('an event hashes the same on SQLite and PostgreSQL', () => {
     }
   });
 });
+
+describe('an event that opens its chain (a listing created in the same transaction)', () => {
+  it('is written without reading a head, and refused if the chain already has events: never a second event 1', async () => {
+    const { dbs, config, close } = await twoHandles();
+    try {
+      const trace = createTraceService(dbs[0], config, new ManualClock('2026-11-26T10:00:00.000Z'));
+      const subject = { type: 'part', id: uuidv7() } as const;
+      const opening = { subject, type: 'part.created', actor: { type: 'system' }, payload: { round: 0 }, state: { round: 0 }, opens: true } as const;
+      const [first] = await withTx(dbs[0], (tx) => trace.appendMany(tx, [opening]));
+      expect(first).toMatchObject({ seq: 1, prevHash: '0'.repeat(64) });
+      // The unique index's own error (by its code: a driver's error class may come from another test file's realm).
+      await expect(withTx(dbs[0], (tx) => trace.appendMany(tx, [opening]))).rejects.toHaveProperty('code', config.database.client === 'sqlite' ? 'SQLITE_CONSTRAINT_UNIQUE' : '23505');
+      const chain = await trace.chain(subject);
+      expect(chain.map((e) => e.seq)).toEqual([1]);
+      expect(chain[0]?.hash).toBe(first?.hash);
+    } finally {
+      await close();
+    }
+  });
+});

@@ -43,7 +43,7 @@ export function createListingStore(db: Db, record: RecordEvents): ListingStore {
         tx,
         listings.map((listing) => {
           const snapshot = snapshotOfRow(newPartRow(listing));
-          return partEvent(listing.id, 'part.created', actor, { listing: snapshot }, snapshot);
+          return { ...partEvent(listing.id, 'part.created', actor, { listing: snapshot }, snapshot), opens: true };
         }),
       );
     },

@@ -23,6 +23,11 @@ export interface NewEvent {
   payload: Record<string, unknown>;
   /** The subject's state after the event (a listing's snapshot); only its hash is kept. */
   state: unknown;
+  /**
+   * The event opens its subject's chain (a listing created in this transaction): no last event to
+   * read. Were the subject to have events already, the unique (subject, seq) index refuses it.
+   */
+  opens?: boolean;
 }
 
 /** A stored event with its id, hash and place in the log. */
@@ -103,6 +108,7 @@ const subjectKey = (subject: Subject): string => `${subject.type}/${subject.id}`
 /** The last event of each chain, read in a few statements however many chains (a bulk load of new listings has none). */
 async function headsOf(tx: Tx, subjects: readonly Subject[]): Promise<Map<string, Head>> {
   const heads = new Map<string, Head>();
+  if (subjects.length === 0) return heads;
   const only = subjects.length === 1 ? subjects[0] : undefined;
   if (only) {
     // The common case, a listing's change: its last event by the chain index, newest first.
@@ -132,9 +138,10 @@ async function headsOf(tx: Tx, subjects: readonly Subject[]): Promise<Map<string
  * unique (subject, seq) index fails one of them rather than fork the chain.
  */
 export async function appendEvents(tx: Tx, events: readonly NewEvent[], occurredAt: string): Promise<TraceEvent[]> {
+  // A new listing's chain has no head: for a creation, the only statement is the insert.
   const heads = await headsOf(
     tx,
-    events.map((e) => e.subject),
+    events.filter((e) => !e.opens).map((e) => e.subject),
   );
   const written: TraceEvent[] = [];
   const rows: EventRowValues[] = [];
