@@ -76,8 +76,8 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
   }
 
   /** The listing's event for a change, in the change's transaction. */
-  const record = (tx: Tx, auth: AuthContext, partId: string, type: string, payload: Record<string, unknown>, after: PartView) =>
-    trace.append(tx, partEvent(partId, type, actorOf(auth), payload, listingSnapshot(after)));
+  const eventOf = (auth: AuthContext, partId: string, type: string, payload: Record<string, unknown>, after: PartView) => partEvent(partId, type, actorOf(auth), payload, listingSnapshot(after));
+  const record = (tx: Tx, auth: AuthContext, partId: string, type: string, payload: Record<string, unknown>, after: PartView) => trace.append(tx, eventOf(auth, partId, type, payload, after));
 
   /** The listing as an input document, so a patch can be applied and checked like a creation. */
   function asInput(part: PartView): PartInput {
@@ -150,8 +150,12 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
         const before = listingSnapshot(part.toView());
         const after = saved.toView();
         const changes = changedFields(before, listingSnapshot(after));
-        if (Object.keys(changes).length > 0) await record(tx, auth, part.id, 'part.updated', { changes }, { ...after, price: before.price });
-        if (JSON.stringify(before.price) !== JSON.stringify(after.price)) await record(tx, auth, part.id, 'part.price_changed', { before: before.price, after: after.price }, after);
+        const events = [
+          ...(Object.keys(changes).length > 0 ? [eventOf(auth, part.id, 'part.updated', { changes }, { ...after, price: before.price })] : []),
+          ...(JSON.stringify(before.price) !== JSON.stringify(after.price) ? [eventOf(auth, part.id, 'part.price_changed', { before: before.price, after: after.price }, after)] : []),
+        ];
+        // Both at once: the chain's head is read once.
+        if (events.length > 0) await trace.appendMany(tx, events);
         return { view: after, etag: saved.etag };
       });
     },

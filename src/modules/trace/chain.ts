@@ -109,7 +109,7 @@ const subjectKey = (subject: Subject): string => `${subject.type}/${subject.id}`
 async function headsOf(tx: Tx, subjects: readonly Subject[]): Promise<Map<string, Head>> {
   const heads = new Map<string, Head>();
   if (subjects.length === 0) return heads;
-  const only = subjects.length === 1 ? subjects[0] : undefined;
+  const only = new Set(subjects.map(subjectKey)).size === 1 ? subjects[0] : undefined;
   if (only) {
     // The common case, a listing's change: its last event by the chain index, newest first.
     const row = (await runOne(tx, HEAD_ONE, [only.type, only.id], 'get')) as { seq: number | string; hash: string } | undefined;
