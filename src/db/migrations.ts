@@ -11,6 +11,7 @@ import * as fitmentWalkSqlite from '../../migrations/20261128000100_fitment_walk
 import * as facetCoverSqlite from '../../migrations/20261128000200_facet_cover_sqlite';
 import * as facetCoverPostgres from '../../migrations/20261128000300_facet_cover_postgres';
 import * as traceability from '../../migrations/20261129000100_traceability';
+import * as ledger from '../../migrations/20261130000100_ledger';
 import type { Db } from './knex';
 
 interface Migration {
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '20261128000200_facet_cover_sqlite': facetCoverSqlite,
   '20261128000300_facet_cover_postgres': facetCoverPostgres,
   '20261129000100_traceability': traceability,
+  '20261130000100_ledger': ledger,
 };
 
 const source: Knex.MigrationSource<string> = {

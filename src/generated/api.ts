@@ -943,6 +943,7 @@ export interface components {
          *     | `invalid-state-transition` | 409 | The resource's current status does not allow this action. |
          *     | `seller-profile-required` | 409 | The action needs a seller profile, which does not exist yet. |
          *     | `insufficient-stock` | 409 | The stock would go below zero. |
+         *     | `insufficient-funds` | 409 | The wallet's available balance does not cover the movement; nothing was moved. |
          *     | `idempotency-key-in-flight` | 409 | A request with this `Idempotency-Key` is still running; retry after `Retry-After`. |
          *     | `not-yet-logged` | 409 | The listing's latest event is not yet in a signed checkpoint; retry after `Retry-After` (seconds). |
          *     | `conflict` | 409 | The change collides with data stored meanwhile (a duplicate, a vanished reference); reload and retry. |

@@ -18,6 +18,7 @@ export const PROBLEM_TYPES = {
   'invalid-state-transition': { status: 409, title: 'Invalid state transition' },
   'seller-profile-required': { status: 409, title: 'Seller profile required' },
   'insufficient-stock': { status: 409, title: 'Insufficient stock' },
+  'insufficient-funds': { status: 409, title: 'Insufficient funds' },
   conflict: { status: 409, title: 'Conflict' },
   'idempotency-key-in-flight': { status: 409, title: 'Idempotency key in flight' },
   'not-yet-logged': { status: 409, title: 'Not yet logged' },

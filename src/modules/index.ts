@@ -13,6 +13,7 @@ import { systemHandlers } from './system/routes';
 import { traceHandlers } from './trace/routes';
 import { createTraceService } from './trace/service';
 import { userHandlers } from './users/routes';
+import { createWalletService } from './wallet/service';
 import { createUserService } from './users/service';
 
 export function createServices(db: Db, config: Config, clock: Clock = systemClock) {
@@ -23,7 +24,9 @@ export function createServices(db: Db, config: Config, clock: Clock = systemCloc
   const sellers = createSellerService(db, config, clock, users);
   const trace = createTraceService(db, config, clock);
   const parts = createPartService(db, config, clock, sellers, trace);
-  return { auth, users, sellers, trace, parts };
+  // OtoPay's ledger (issue 12, in progress): a service without routes yet.
+  const wallet = createWalletService(db, config, clock);
+  return { auth, users, sellers, trace, parts, wallet };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,105 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { Tx } from '../../db/tx';
+import { Problem } from '../../http/problems';
+import type { Money } from '../../money';
+import { lockAccounts, takeWriteLock, type Account, type Bucket } from './accounts';
+
+/**
+ * Posting a movement: one ledger transaction of two or more postings that sum to zero, the
+ * balances of every account it touches moved with it, in the caller's transaction. The only
+ * writer of postings and balances; nothing ever updates or deletes a posting.
+ */
+
+export type TransactionKind = 'deposit' | 'withdrawal' | 'payout' | 'payout_failed' | 'transfer' | 'hold' | 'capture' | 'void' | 'refund';
+
+export interface PostingInput {
+  accountId: string;
+  bucket: Bucket;
+  /** Signed, in the transaction's currency's minor units: negative takes from the account. */
+  amount: number;
+}
+
+export interface MovementInput {
+  kind: TransactionKind;
+  /** What the movement is worth (positive): the amount the user asked to move. */
+  amount: Money;
+  postings: readonly PostingInput[];
+  initiatorId?: string | null;
+  reference?: string | null;
+  refundOf?: string | null;
+  memo?: string | null;
+}
+
+export interface PostedTransaction {
+  id: string;
+  kind: TransactionKind;
+  amount: Money;
+  createdAt: string;
+  /** Every touched account after the movement. */
+  accounts: Map<string, Account>;
+}
+
+/** A movement this code built wrong: a bug, never the user's doing. */
+export class LedgerInvariantError extends Error {
+  override readonly name = 'LedgerInvariantError';
+}
+
+function checkBalanced(input: MovementInput): void {
+  if (input.postings.length < 2) throw new LedgerInvariantError('a movement has at least two postings');
+  let total = 0n;
+  for (const posting of input.postings) {
+    if (!Number.isSafeInteger(posting.amount) || posting.amount === 0) throw new LedgerInvariantError(`a posting is a non-zero integer of minor units, not ${posting.amount}`);
+    total += BigInt(posting.amount);
+  }
+  if (total !== 0n) throw new LedgerInvariantError(`the postings of a ${input.kind} sum to ${total}, not zero`);
+  if (!Number.isSafeInteger(input.amount.amount) || input.amount.amount <= 0) throw new LedgerInvariantError('a movement is worth a positive amount');
+}
+
+/** Only funding (money from outside) goes below zero; for a wallet that is the user's shortfall. */
+function checkCovered(account: Account, was: Account): void {
+  if (account.kind === 'funding' || (account.available >= 0 && account.held >= 0)) return;
+  if (account.kind === 'wallet') {
+    throw new Problem('insufficient-funds', `The wallet has ${was.available} (minor units of ${account.currency}) available; this movement needs ${was.available - account.available}.`);
+  }
+  throw new LedgerInvariantError(`the ${account.kind} account ${account.id} would go below zero`);
+}
+
+export async function postMovement(tx: Tx, input: MovementInput, now: string): Promise<PostedTransaction> {
+  checkBalanced(input);
+  const { currency } = input.amount;
+  await takeWriteLock(tx);
+  const accounts = await lockAccounts(
+    tx,
+    input.postings.map((p) => p.accountId),
+  );
+  const before = new Map([...accounts].map(([id, account]) => [id, { ...account }]));
+  for (const posting of input.postings) {
+    const account = accounts.get(posting.accountId);
+    if (!account) throw new LedgerInvariantError(`no account ${posting.accountId}`);
+    if (account.currency !== currency) throw new LedgerInvariantError(`a ${currency} movement cannot post to a ${account.currency} account`);
+    account[posting.bucket] += posting.amount;
+  }
+  for (const account of accounts.values()) {
+    const was = before.get(account.id) as Account;
+    if (account.available < was.available || account.held < was.held) checkCovered(account, was);
+  }
+
+  const id = uuidv7();
+  await tx('ledger_transactions').insert({
+    id,
+    kind: input.kind,
+    currency,
+    amount: input.amount.amount,
+    initiator_id: input.initiatorId ?? null,
+    reference: input.reference ?? null,
+    refund_of: input.refundOf ?? null,
+    memo: input.memo ?? null,
+    created_at: now,
+  });
+  await tx('ledger_postings').insert(input.postings.map((p) => ({ id: uuidv7(), transaction_id: id, account_id: p.accountId, bucket: p.bucket, amount: p.amount, currency })));
+  for (const account of accounts.values()) {
+    account.version += 1;
+    await tx('ledger_accounts').where({ id: account.id }).update({ available: account.available, held: account.held, version: account.version });
+  }
+  return { id, kind: input.kind, amount: input.amount, createdAt: now, accounts };
+}

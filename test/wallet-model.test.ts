@@ -1,0 +1,129 @@
+import fc from 'fast-check';
+import { withTx } from '../src/db/tx';
+import { Problem } from '../src/http/problems';
+import { money, rate, splitByRate } from '../src/money';
+import { reconcileLedger } from '../src/modules/wallet/reconcile';
+import { createWalletService, type WalletService } from '../src/modules/wallet/service';
+import { useTestContext } from './helpers/context';
+import { registerUser } from './helpers/factories';
+
+/**
+ * Random sequences of deposits, transfers, holds, captures and voids run against the wallet
+ * service and against a plain model of balances. After every step both agree on every outcome
+ * (done or refused, and why) and on every balance, and the ledger reconciles.
+ */
+const ctx = useTestContext();
+const COMMISSION = rate('0.10');
+let wallet: WalletService;
+let users: string[];
+
+type Op =
+  | { kind: 'deposit'; user: number; amount: number }
+  | { kind: 'transfer'; from: number; to: number; amount: number }
+  | { kind: 'hold'; user: number; amount: number }
+  | { kind: 'capture'; hold: number; payee: number; share: number }
+  | { kind: 'void'; hold: number };
+
+const amount = fc.integer({ min: 1, max: 5_000 });
+const user = fc.integer({ min: 0, max: 2 });
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ kind: fc.constant('deposit' as const), user, amount }),
+  fc.record({ kind: fc.constant('transfer' as const), from: user, to: user, amount }),
+  fc.record({ kind: fc.constant('hold' as const), user, amount }),
+  fc.record({ kind: fc.constant('capture' as const), hold: fc.nat(20), payee: user, share: fc.integer({ min: 1, max: 100 }) }),
+  fc.record({ kind: fc.constant('void' as const), hold: fc.nat(20) }),
+);
+
+interface Model {
+  available: number[];
+  held: number[];
+  holds: { id: string; user: number; amount: number; open: boolean }[];
+}
+
+beforeAll(async () => {
+  wallet = createWalletService(ctx.db, ctx.config, ctx.clock);
+  users = [];
+  for (let i = 0; i < 3; i += 1) users.push((await registerUser(ctx, 'buyer')).id);
+});
+
+/** Adds `delta` to one user's balance in the model. */
+const change = (balances: number[], user: number, delta: number): void => {
+  balances[user] = (balances[user] ?? 0) + delta;
+};
+
+/** The model's answer to one step: what changes, or the problem the service must refuse it with. */
+async function step(model: Model, o: Op): Promise<void> {
+  const mad = (n: number) => money(n, 'MAD');
+  const outcome = async (work: () => Promise<unknown>): Promise<string> => {
+    try {
+      await work();
+      return 'done';
+    } catch (err) {
+      if (err instanceof Problem) return err.kind;
+      throw err;
+    }
+  };
+  const run = <T>(work: Parameters<typeof withTx<T>>[1]) => () => withTx(ctx.db, work);
+  if (o.kind === 'deposit') {
+    expect(await outcome(run((tx) => wallet.deposit(tx, users[o.user] as string, mad(o.amount))))).toBe('done');
+    change(model.available, o.user, o.amount);
+  } else if (o.kind === 'transfer') {
+    const expected = o.from === o.to ? 'validation-error' : (model.available[o.from] as number) < o.amount ? 'insufficient-funds' : 'done';
+    expect(await outcome(run((tx) => wallet.transfer(tx, users[o.from] as string, users[o.to] as string, mad(o.amount))))).toBe(expected);
+    if (expected === 'done') {
+      change(model.available, o.from, -(o.amount));
+      change(model.available, o.to, o.amount);
+    }
+  } else if (o.kind === 'hold') {
+    const expected = (model.available[o.user] as number) < o.amount ? 'insufficient-funds' : 'done';
+    let id = '';
+    expect(await outcome(run(async (tx) => (id = (await wallet.hold(tx, users[o.user] as string, mad(o.amount), 'model')).hold.id)))).toBe(expected);
+    if (expected === 'done') {
+      change(model.available, o.user, -(o.amount));
+      change(model.held, o.user, o.amount);
+      model.holds.push({ id, user: o.user, amount: o.amount, open: true });
+    }
+  } else {
+    const hold = model.holds[o.hold % Math.max(1, model.holds.length)];
+    if (!hold) return;
+    const expected = hold.open ? 'done' : 'invalid-state-transition';
+    if (o.kind === 'void') {
+      expect(await outcome(run((tx) => wallet.void(tx, hold.id)))).toBe(expected);
+      if (expected === 'done') change(model.available, hold.user, hold.amount);
+    } else {
+      const captured = Math.max(1, Math.floor((hold.amount * o.share) / 100));
+      expect(await outcome(run((tx) => wallet.capture(tx, hold.id, { payeeId: users[o.payee] as string, amount: mad(captured), commission: COMMISSION })))).toBe(expected);
+      if (expected === 'done') {
+        change(model.available, o.payee, splitByRate(mad(captured), COMMISSION).rest.amount);
+        change(model.available, hold.user, hold.amount - captured);
+      }
+    }
+    if (expected === 'done') {
+      change(model.held, hold.user, -(hold.amount));
+      hold.open = false;
+    }
+  }
+}
+
+it('agrees with a model of balances, step by step, and always reconciles', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), async (ops) => {
+      // Each run starts from the balances the database has: the model reads them first.
+      const model: Model = { available: [], held: [], holds: [] };
+      for (const id of users) {
+        const b = await wallet.balance(id);
+        model.available.push(b.available.amount);
+        model.held.push(b.held.amount);
+      }
+      for (const o of ops) {
+        await step(model, o);
+        for (const [i, id] of users.entries()) {
+          const b = await wallet.balance(id);
+          expect({ user: i, available: b.available.amount, held: b.held.amount }).toEqual({ user: i, available: model.available[i], held: model.held[i] });
+        }
+      }
+      expect(await reconcileLedger(ctx.db)).toEqual([]);
+    }),
+    { numRuns: 25, seed: 20261126 },
+  );
+});
