@@ -60,8 +60,8 @@ export async function up(knex: Knex): Promise<void> {
     t.string('currency', 3).notNullable();
     t.check('amount <> 0', [], 'ledger_postings_amount');
     t.check(`bucket IN (${BUCKETS.map((b) => `'${b}'`).join(', ')})`, [], 'ledger_postings_bucket');
-    // An account's statement, newest first (ids are UUIDv7: time-ordered).
-    t.index(['account_id', 'id'], 'ledger_postings_account_idx');
+    // An account's statement, newest first (transaction ids are UUIDv7: time-ordered).
+    t.index(['account_id', 'transaction_id'], 'ledger_postings_account_idx');
     t.index(['transaction_id'], 'ledger_postings_transaction_idx');
   });
 

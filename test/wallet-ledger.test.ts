@@ -2,6 +2,7 @@ import { withTx } from '../src/db/tx';
 import { Problem } from '../src/http/problems';
 import { money, rate } from '../src/money';
 import { reconcileLedger } from '../src/modules/wallet/reconcile';
+import { createUserService } from '../src/modules/users/service';
 import { createWalletService, type WalletService } from '../src/modules/wallet/service';
 import { useTestContext } from './helpers/context';
 import { registerUser, type TestUser } from './helpers/factories';
@@ -26,7 +27,7 @@ const balance = async (user: TestUser) => {
 const problemKind = (err: unknown) => (err instanceof Problem ? err.kind : String(err));
 
 beforeAll(async () => {
-  wallet = createWalletService(ctx.db, ctx.config, ctx.clock);
+  wallet = createWalletService(ctx.db, ctx.config, ctx.clock, createUserService(ctx.db, ctx.clock));
   [buyer, seller, other] = [await registerUser(ctx, 'buyer'), await registerUser(ctx, 'seller'), await registerUser(ctx, 'buyer')];
 });
 
@@ -50,7 +51,7 @@ describe('deposits and transfers', () => {
     await expect(run((tx) => wallet.transfer(tx, buyer.id, other.id, mad(37_451)))).rejects.toMatchObject({ kind: 'insufficient-funds' });
     await expect(run((tx) => wallet.transfer(tx, buyer.id, other.id, money(100, 'EUR')))).rejects.toMatchObject({ kind: 'validation-error' });
     await expect(run((tx) => wallet.transfer(tx, buyer.id, other.id, mad(0)))).rejects.toMatchObject({ kind: 'validation-error' });
-    await expect(run((tx) => wallet.transfer(tx, buyer.id, buyer.id, mad(100)))).rejects.toMatchObject({ kind: 'validation-error' });
+    await expect(run((tx) => wallet.transfer(tx, buyer.id, buyer.id, mad(100)))).rejects.toMatchObject({ kind: 'transfer-to-self' });
     expect([await balance(buyer), await balance(other), await ctx.db('ledger_postings').count({ n: '*' })]).toEqual(before);
   });
 });

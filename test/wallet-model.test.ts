@@ -3,6 +3,7 @@ import { withTx } from '../src/db/tx';
 import { Problem } from '../src/http/problems';
 import { money, rate, splitByRate } from '../src/money';
 import { reconcileLedger } from '../src/modules/wallet/reconcile';
+import { createUserService } from '../src/modules/users/service';
 import { createWalletService, type WalletService } from '../src/modules/wallet/service';
 import { useTestContext } from './helpers/context';
 import { registerUser } from './helpers/factories';
@@ -41,7 +42,7 @@ interface Model {
 }
 
 beforeAll(async () => {
-  wallet = createWalletService(ctx.db, ctx.config, ctx.clock);
+  wallet = createWalletService(ctx.db, ctx.config, ctx.clock, createUserService(ctx.db, ctx.clock));
   users = [];
   for (let i = 0; i < 3; i += 1) users.push((await registerUser(ctx, 'buyer')).id);
 });
@@ -68,7 +69,7 @@ async function step(model: Model, o: Op): Promise<void> {
     expect(await outcome(run((tx) => wallet.deposit(tx, users[o.user] as string, mad(o.amount))))).toBe('done');
     change(model.available, o.user, o.amount);
   } else if (o.kind === 'transfer') {
-    const expected = o.from === o.to ? 'validation-error' : (model.available[o.from] as number) < o.amount ? 'insufficient-funds' : 'done';
+    const expected = o.from === o.to ? 'transfer-to-self' : (model.available[o.from] as number) < o.amount ? 'insufficient-funds' : 'done';
     expect(await outcome(run((tx) => wallet.transfer(tx, users[o.from] as string, users[o.to] as string, mad(o.amount))))).toBe(expected);
     if (expected === 'done') {
       change(model.available, o.from, -(o.amount));

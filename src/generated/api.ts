@@ -545,6 +545,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wallet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your OtoPay balance
+         * @description What you can spend (`available`) and what is yours but held (in escrow for your orders), in
+         *     the marketplace's currency. A wallet you never used is empty, not missing.
+         */
+        get: operations["getWallet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallet/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send money to another user
+         * @description Moves `amount` from your available balance to another buyer's or seller's wallet, found by
+         *     id or email, in one ledger transaction. `Idempotency-Key` is required: a retried request
+         *     moves the money once and gets the first answer again. Refused, moving nothing: more than
+         *     your available balance (409 `insufficient-funds`), yourself (422 `transfer-to-self`), no
+         *     such buyer or seller (422 `unknown-recipient`; suspended accounts and admins have no
+         *     wallet), another currency or nothing (400).
+         */
+        post: operations["createTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/traceability/keys": {
         parameters: {
             query?: never;
@@ -944,6 +990,8 @@ export interface components {
          *     | `seller-profile-required` | 409 | The action needs a seller profile, which does not exist yet. |
          *     | `insufficient-stock` | 409 | The stock would go below zero. |
          *     | `insufficient-funds` | 409 | The wallet's available balance does not cover the movement; nothing was moved. |
+         *     | `transfer-to-self` | 422 | A transfer's recipient is its sender. |
+         *     | `unknown-recipient` | 422 | No buyer or seller account has the transfer's recipient id or email. |
          *     | `idempotency-key-in-flight` | 409 | A request with this `Idempotency-Key` is still running; retry after `Retry-After`. |
          *     | `not-yet-logged` | 409 | The listing's latest event is not yet in a signed checkpoint; retry after `Retry-After` (seconds). |
          *     | `conflict` | 409 | The change collides with data stored meanwhile (a duplicate, a vanished reference); reload and retry. |
@@ -1622,6 +1670,56 @@ export interface components {
             inclusionProof: components["schemas"]["InclusionProof"];
             key: components["schemas"]["PassportKey"];
         };
+        /**
+         * @description Your OtoPay balance in the marketplace's currency. `available` is what you can spend or
+         *     send; `held` is still yours but not spendable: funds in escrow for your orders.
+         */
+        Wallet: {
+            available: components["schemas"]["Money"];
+            held: components["schemas"]["Money"];
+            currency: components["schemas"]["CurrencyCode"];
+        };
+        /** @description Who receives the money, by user id or by email (exactly one). */
+        TransferRecipient: {
+            userId: components["schemas"]["Id"];
+        } | {
+            email: components["schemas"]["Email"];
+        };
+        /** @description An amount to move, above zero, at most 10^11 minor units, in the marketplace's currency (another is a 400). */
+        TransferAmount: components["schemas"]["MoneyInput"] & {
+            amount?: unknown;
+        };
+        TransferRequest: {
+            recipient: components["schemas"]["TransferRecipient"];
+            amount: components["schemas"]["TransferAmount"];
+            /** @description A note the recipient sees with the transfer. */
+            memo?: components["schemas"]["Text"];
+        };
+        /** @enum {string} */
+        WalletTransactionKind: "deposit" | "withdrawal" | "payout" | "payout_failed" | "transfer" | "hold" | "capture" | "void" | "refund";
+        /** @description A signed change of a balance, in minor units (negative is money out). */
+        MoneyChange: {
+            /**
+             * Format: int64
+             * @example -12550
+             */
+            amount: number;
+            currency: components["schemas"]["CurrencyCode"];
+        };
+        /** @description One movement of your wallet, as your wallet saw it. */
+        WalletTransaction: {
+            id: components["schemas"]["Id"];
+            kind: components["schemas"]["WalletTransactionKind"];
+            /** @description What the movement was worth (always positive). */
+            amount: components["schemas"]["Money"];
+            /** @description What it did to your balances. */
+            change: {
+                available: components["schemas"]["MoneyChange"];
+                held: components["schemas"]["MoneyChange"];
+            };
+            memo: string | null;
+            createdAt: components["schemas"]["Timestamp"];
+        };
         SigningKey: {
             /** @example otomoto.dev/trace */
             name: string;
@@ -1944,6 +2042,24 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Your available balance does not cover the movement (or a key is still in flight); nothing was moved. */
+        InsufficientFunds: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The transfer cannot be made as asked; nothing was moved. */
+        TransferRefused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         /**
@@ -2006,6 +2122,17 @@ export interface components {
         IdempotencyKeyHeader: string;
         /** @description Listing id. */
         PartIdPath: components["schemas"]["Id"];
+        /**
+         * @description Required here: this request moves money (a request without it is a 400). A key of your
+         *     choosing (a UUID is a good one), the same for every retry of one request, so that the
+         *     request has one effect however often it is sent. The first answer (success or problem) is
+         *     kept 24 hours for your account and sent again, with `Idempotent-Replayed: true`, to a retry
+         *     with the same key and body; the same key with another body is a 422
+         *     `idempotency-key-reused`; a retry while the first is still running is a 409
+         *     `idempotency-key-in-flight` (retry after `Retry-After`). See docs/idempotency.md.
+         * @example 5f0c6a1e-8a44-4b8e-9d7c-6f1a2b3c4d5e
+         */
+        IdempotencyKeyRequired: string;
         /** @description The tree size the checkpoint was made at. */
         TreeSizePath: components["schemas"]["TreeSize"];
         /** @description The leaf's position in the log. */
@@ -3105,6 +3232,75 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getWallet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your balance. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Wallet"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createTransfer: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Required here: this request moves money (a request without it is a 400). A key of your
+                 *     choosing (a UUID is a good one), the same for every retry of one request, so that the
+                 *     request has one effect however often it is sent. The first answer (success or problem) is
+                 *     kept 24 hours for your account and sent again, with `Idempotent-Replayed: true`, to a retry
+                 *     with the same key and body; the same key with another body is a 422
+                 *     `idempotency-key-reused`; a retry while the first is still running is a 409
+                 *     `idempotency-key-in-flight` (retry after `Retry-After`). See docs/idempotency.md.
+                 * @example 5f0c6a1e-8a44-4b8e-9d7c-6f1a2b3c4d5e
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferRequest"];
+            };
+        };
+        responses: {
+            /** @description The money was sent; the movement as your wallet saw it. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WalletTransaction"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["InsufficientFunds"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["TransferRefused"];
             500: components["responses"]["InternalError"];
         };
     };

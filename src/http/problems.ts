@@ -25,6 +25,8 @@ export const PROBLEM_TYPES = {
   'precondition-failed': { status: 412, title: 'Precondition failed' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'idempotency-key-reused': { status: 422, title: 'Idempotency key reused' },
+  'transfer-to-self': { status: 422, title: 'Transfer to self' },
+  'unknown-recipient': { status: 422, title: 'Unknown recipient' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'too-many-requests': { status: 429, title: 'Too many requests' },
   'internal-error': { status: 500, title: 'Internal server error' },

@@ -13,6 +13,7 @@ import { systemHandlers } from './system/routes';
 import { traceHandlers } from './trace/routes';
 import { createTraceService } from './trace/service';
 import { userHandlers } from './users/routes';
+import { walletHandlers } from './wallet/routes';
 import { createWalletService } from './wallet/service';
 import { createUserService } from './users/service';
 
@@ -25,7 +26,7 @@ export function createServices(db: Db, config: Config, clock: Clock = systemCloc
   const trace = createTraceService(db, config, clock);
   const parts = createPartService(db, config, clock, sellers, trace);
   // OtoPay's ledger (issue 12, in progress): a service without routes yet.
-  const wallet = createWalletService(db, config, clock);
+  const wallet = createWalletService(db, config, clock, users);
   return { auth, users, sellers, trace, parts, wallet };
 }
 
@@ -40,5 +41,6 @@ export function createHandlers(db: Db, spec: LoadedSpec, services: Services): Ha
     ...sellerHandlers(services.sellers),
     ...partHandlers(services.parts),
     ...traceHandlers(services.trace),
+    ...walletHandlers(services.wallet),
   };
 }

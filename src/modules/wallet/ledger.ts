@@ -35,6 +35,8 @@ export interface PostedTransaction {
   kind: TransactionKind;
   amount: Money;
   createdAt: string;
+  memo: string | null;
+  postings: readonly PostingInput[];
   /** Every touched account after the movement. */
   accounts: Map<string, Account>;
 }
@@ -101,5 +103,5 @@ export async function postMovement(tx: Tx, input: MovementInput, now: string): P
     account.version += 1;
     await tx('ledger_accounts').where({ id: account.id }).update({ available: account.available, held: account.held, version: account.version });
   }
-  return { id, kind: input.kind, amount: input.amount, createdAt: now, accounts };
+  return { id, kind: input.kind, amount: input.amount, createdAt: now, memo: input.memo ?? null, postings: input.postings, accounts };
 }

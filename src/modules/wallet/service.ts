@@ -4,11 +4,31 @@ import type { Db } from '../../db/knex';
 import type { Tx } from '../../db/tx';
 import { Problem } from '../../http/problems';
 import { add, money, type Money } from '../../money';
+import type { UserService } from '../users/service';
 import { findWallet, openAccount } from './accounts';
 import { captureHold, heldInEscrow, placeHold, voidHold, type Capture } from './holds';
 import { postMovement, type PostedTransaction } from './ledger';
 
 export type { Capture, Hold } from './holds';
+
+/** Whom a transfer goes to, as the client names them. */
+export type Recipient = { userId: string } | { email: string };
+
+/** A movement as one wallet saw it: what it was worth, and what it did to that wallet's balances. */
+export interface WalletTransactionView {
+  id: string;
+  kind: PostedTransaction['kind'];
+  amount: Money;
+  change: { available: Money; held: Money };
+  memo: string | null;
+  createdAt: string;
+}
+
+function viewFrom(accountId: string, posted: PostedTransaction): WalletTransactionView {
+  const { currency } = posted.amount;
+  const change = (bucket: 'available' | 'held') => money(posted.postings.filter((p) => p.accountId === accountId && p.bucket === bucket).reduce((sum, p) => sum + p.amount, 0), currency);
+  return { id: posted.id, kind: posted.kind, amount: posted.amount, change: { available: change('available'), held: change('held') }, memo: posted.memo, createdAt: posted.createdAt };
+}
 export type { PostedTransaction } from './ledger';
 export { LedgerInvariantError } from './ledger';
 
@@ -16,11 +36,11 @@ export { LedgerInvariantError } from './ledger';
  * OtoPay (docs/wallet.md): users' wallets over a double-entry ledger. Every movement runs in the
  * caller's transaction (`Tx`), so an order can reserve stock and hold funds in one.
  *
- * Built so far: the ledger (postings, balances, append-only), deposits, transfers and escrow
- * holds. Not yet: the HTTP API, payment providers, withdrawals, refunds, idempotency keys, the
- * trace log entries, reconciliation.
+ * Built so far: the ledger (postings, balances, append-only), deposits (service only), transfers
+ * (also through HTTP), escrow holds, reconciliation. Not yet: statements, payment providers,
+ * withdrawals, refunds, the trace log entries.
  */
-export function createWalletService(db: Db, config: Config, clock: Clock) {
+export function createWalletService(db: Db, config: Config, clock: Clock, users: UserService) {
   const { currency } = config;
 
   /** An amount a user may move: the marketplace's currency, above zero, at most the configured maximum. */
@@ -63,7 +83,7 @@ export function createWalletService(db: Db, config: Config, clock: Clock) {
 
     async transfer(tx: Tx, fromUserId: string, toUserId: string, amount: Money, memo?: string): Promise<PostedTransaction> {
       const value = checkAmount(amount);
-      if (fromUserId === toUserId) throw new Problem('validation-error', 'A transfer goes to another user.', { errors: [{ path: '/recipient', message: 'must not be yourself' }] });
+      if (fromUserId === toUserId) throw new Problem('transfer-to-self', 'A transfer goes to another user.');
       const now = isoNow(clock);
       const from = await openAccount(tx, 'wallet', currency, now, fromUserId);
       const to = await openAccount(tx, 'wallet', currency, now, toUserId);
@@ -81,6 +101,19 @@ export function createWalletService(db: Db, config: Config, clock: Clock) {
         },
         now,
       );
+    },
+
+    /**
+     * A transfer as a client asks for it: to an active buyer or seller named by id or email (an
+     * admin or a suspended account has no wallet to receive it), seen from the sender's wallet.
+     */
+    async send(tx: Tx, senderId: string, recipient: Recipient, amount: Money, memo?: string): Promise<WalletTransactionView> {
+      const account = 'userId' in recipient ? await users.findAccount(tx, recipient.userId) : await users.findAccountByEmail(tx, recipient.email);
+      if (account?.id === senderId) throw new Problem('transfer-to-self', 'A transfer goes to another user.');
+      if (!account || account.status !== 'active' || account.role === 'admin') throw new Problem('unknown-recipient', 'No buyer or seller account has this id or email.');
+      const posted = await this.transfer(tx, senderId, account.id, amount, memo);
+      const sender = [...posted.accounts.values()].find((a) => a.userId === senderId) as { id: string };
+      return viewFrom(sender.id, posted);
     },
 
     hold: (tx: Tx, userId: string, amount: Money, reference: string) => placeHold(tx, userId, checkAmount(amount), reference, isoNow(clock)),

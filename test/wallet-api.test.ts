@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { withTx } from '../src/db/tx';
+import { money } from '../src/money';
+import { createUserService } from '../src/modules/users/service';
+import { reconcileLedger } from '../src/modules/wallet/reconcile';
+import { createWalletService, type WalletService } from '../src/modules/wallet/service';
+import { useTestContext } from './helpers/context';
+import { loginAdmin, registerUser, type TestUser } from './helpers/factories';
+import { expectProblem } from './helpers/problems';
+
+/** OtoPay through HTTP, as a client sees it: the balance, and transfers between users. */
+const ctx = useTestContext();
+const mad = (amount: number) => ({ amount, currency: 'MAD' });
+let wallet: WalletService;
+
+beforeAll(() => {
+  wallet = createWalletService(ctx.db, ctx.config, ctx.clock, createUserService(ctx.db, ctx.clock));
+});
+afterEach(async () => {
+  expect(await reconcileLedger(ctx.db)).toEqual([]);
+});
+
+/** A user with `amount` deposited (deposits have no route yet: the service's own). */
+async function funded(amount: number, role: 'buyer' | 'seller' = 'buyer'): Promise<TestUser> {
+  const user = await registerUser(ctx, role);
+  if (amount > 0) await withTx(ctx.db, (tx) => wallet.deposit(tx, user.id, money(amount, 'MAD')));
+  return user;
+}
+const balanceOf = async (user: TestUser) => (await ctx.http().get('/api/v1/wallet').set(user.auth).expect(200)).body;
+const send = (from: TestUser, body: unknown, key: string | null = randomUUID()) => {
+  const req = ctx.http().post('/api/v1/wallet/transfers').set(from.auth);
+  return key === null ? req.send(body as object) : req.set('Idempotency-Key', key).send(body as object);
+};
+
+describe('GET /api/v1/wallet', () => {
+  it('shows an unused wallet as empty, and is for buyers and sellers only', async () => {
+    const buyer = await registerUser(ctx, 'buyer');
+    expect(await balanceOf(buyer)).toEqual({ available: mad(0), held: mad(0), currency: 'MAD' });
+    expectProblem(await ctx.http().get('/api/v1/wallet'), 401, 'unauthorized');
+    expectProblem(await ctx.http().get('/api/v1/wallet').set((await loginAdmin(ctx)).auth), 403, 'forbidden');
+  });
+});
+
+describe('POST /api/v1/wallet/transfers', () => {
+  it('sends money by email or id: the sender sees the movement, both balances change', async () => {
+    const [sender, recipient] = [await funded(50_000), await funded(0, 'seller')];
+    const res = await send(sender, { recipient: { email: recipient.email.toUpperCase() }, amount: mad(12_550), memo: 'Alternateur Valeo' }).expect(201);
+    expect(res.body).toEqual({ id: expect.any(String), kind: 'transfer', amount: mad(12_550), change: { available: mad(-12_550), held: mad(0) }, memo: 'Alternateur Valeo', createdAt: expect.any(String) });
+    await send(sender, { recipient: { userId: recipient.id }, amount: mad(450) }).expect(201);
+    expect((await balanceOf(sender)).available).toEqual(mad(37_000));
+    expect((await balanceOf(recipient)).available).toEqual(mad(13_000));
+  });
+
+  it('moves money once for a retried request, answering the retry with the first answer', async () => {
+    const [sender, recipient] = [await funded(10_000), await funded(0)];
+    const key = randomUUID();
+    const body = { recipient: { userId: recipient.id }, amount: mad(2_500) };
+    const first = await send(sender, body, key).expect(201);
+    const retry = await send(sender, body, key).expect(201);
+    expect(retry.body).toEqual(first.body);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expectProblem(await send(sender, { ...body, amount: mad(2_501) }, key), 422, 'idempotency-key-reused');
+    expect((await balanceOf(sender)).available).toEqual(mad(7_500));
+  });
+
+  it('gives one key sent twenty times at once one effect: every answer the first one or a 409 while it runs', async () => {
+    const [sender, recipient] = [await funded(10_000), await funded(0)];
+    const key = randomUUID();
+    const body = { recipient: { userId: recipient.id }, amount: mad(1_000) };
+    const answers = await Promise.all(Array.from({ length: 20 }, () => send(sender, body, key)));
+    const created = answers.filter((res) => res.status === 201);
+    expect(new Set(created.map((res) => res.body.id)).size).toBe(1);
+    for (const res of answers.filter((r) => r.status !== 201)) expectProblem(res, 409, 'idempotency-key-in-flight');
+    expect((await balanceOf(recipient)).available).toEqual(mad(1_000));
+  });
+
+  it('refuses, moving nothing: no key, too much, oneself, nobody, an admin, another currency, nothing, unknown fields', async () => {
+    const [sender, recipient] = [await funded(5_000), await funded(0)];
+    const admin = await loginAdmin(ctx);
+    const to = { userId: recipient.id };
+    expectProblem(await send(sender, { recipient: to, amount: mad(100) }, null), 400, 'validation-error');
+    expectProblem(await send(sender, { recipient: to, amount: mad(5_001) }), 409, 'insufficient-funds');
+    expectProblem(await send(sender, { recipient: { userId: sender.id }, amount: mad(100) }), 422, 'transfer-to-self');
+    expectProblem(await send(sender, { recipient: { email: sender.email }, amount: mad(100) }), 422, 'transfer-to-self');
+    expectProblem(await send(sender, { recipient: { email: 'nobody@example.ma' }, amount: mad(100) }), 422, 'unknown-recipient');
+    expectProblem(await send(sender, { recipient: { userId: randomUUID() }, amount: mad(100) }), 422, 'unknown-recipient');
+    expectProblem(await send(sender, { recipient: { userId: admin.id }, amount: mad(100) }), 422, 'unknown-recipient');
+    expectProblem(await send(sender, { recipient: to, amount: { amount: 100, currency: 'EUR' } }), 400, 'validation-error');
+    expectProblem(await send(sender, { recipient: to, amount: mad(0) }), 400, 'validation-error');
+    expectProblem(await send(sender, { recipient: to, amount: { amount: 1.5, currency: 'MAD' } }), 400, 'validation-error');
+    expectProblem(await send(sender, { recipient: { ...to, email: recipient.email }, amount: mad(100) }), 400, 'validation-error');
+    expectProblem(await send(sender, { recipient: to, amount: mad(100), balance: 1_000_000 }), 400, 'validation-error');
+    expect([(await balanceOf(sender)).available, (await balanceOf(recipient)).available]).toEqual([mad(5_000), mad(0)]);
+  });
+});
