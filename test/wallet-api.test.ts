@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { withTx } from '../src/db/tx';
-import { money } from '../src/money';
+import { money, rate } from '../src/money';
 import { createUserService } from '../src/modules/users/service';
 import { reconcileLedger } from '../src/modules/wallet/reconcile';
 import { createWalletService, type WalletService } from '../src/modules/wallet/service';
@@ -91,5 +91,62 @@ describe('POST /api/v1/wallet/transfers', () => {
     expectProblem(await send(sender, { recipient: { ...to, email: recipient.email }, amount: mad(100) }), 400, 'validation-error');
     expectProblem(await send(sender, { recipient: to, amount: mad(100), balance: 1_000_000 }), 400, 'validation-error');
     expect([(await balanceOf(sender)).available, (await balanceOf(recipient)).available]).toEqual([mad(5_000), mad(0)]);
+  });
+});
+
+describe('GET /api/v1/wallet/transactions and /{transactionId}', () => {
+  const statement = async (user: TestUser, query = '') => (await ctx.http().get(`/api/v1/wallet/transactions${query}`).set(user.auth).expect(200)).body;
+
+  it("lists the wallet's movements newest first, as it saw them, holds and their capture included", async () => {
+    const [buyer, seller] = [await funded(100_000), await funded(0, 'seller')];
+    await send(buyer, { recipient: { userId: seller.id }, amount: mad(5_000), memo: 'Acompte' }).expect(201);
+    const { hold } = await withTx(ctx.db, (tx) => wallet.hold(tx, buyer.id, mad(40_000), 'order-group-1'));
+    expect(await balanceOf(buyer)).toMatchObject({ available: mad(55_000), held: mad(40_000) });
+    // All of it to the seller: nothing posts back to the buyer, yet the hold's end is in the buyer's statement.
+    await withTx(ctx.db, (tx) => wallet.capture(tx, hold.id, { payeeId: seller.id, commission: rate('0.10') }));
+    const page = await statement(buyer);
+    expect(page.nextCursor).toBeNull();
+    expect(page.data.map((m: { kind: string; change: unknown }) => [m.kind, m.change])).toEqual([
+      ['capture', { available: mad(0), held: mad(-40_000) }],
+      ['hold', { available: mad(-40_000), held: mad(40_000) }],
+      ['transfer', { available: mad(-5_000), held: mad(0) }],
+      ['deposit', { available: mad(100_000), held: mad(0) }],
+    ]);
+    expect((await statement(seller)).data.map((m: { kind: string; change: { available: unknown } }) => [m.kind, m.change.available])).toEqual([
+      ['capture', mad(36_000)],
+      ['transfer', mad(5_000)],
+    ]);
+    expect(await balanceOf(buyer)).toMatchObject({ available: mad(55_000), held: mad(0) });
+  });
+
+  it('pages with a cursor (each movement once), filters by kind and time, and shows no one else their movements', async () => {
+    const [user, friend] = [await funded(10_000), await funded(10_000)];
+    for (let i = 1; i <= 5; i += 1) {
+      ctx.clock.advance(60_000);
+      await send(user, { recipient: { userId: friend.id }, amount: mad(i * 100) }).expect(201);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { data: { id: string }[]; nextCursor: string | null } = await statement(user, `?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.data.length).toBeLessThanOrEqual(2);
+      seen.push(...page.data.map((m) => m.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(6);
+    expect(new Set(seen).size).toBe(6);
+    expect((await statement(user, '?kind=deposit')).data).toHaveLength(1);
+    const transfers = (await statement(user, '?kind=transfer')).data as { id: string; createdAt: string }[];
+    const third = transfers[2] as { createdAt: string };
+    expect((await statement(user, `?kind=transfer&from=${encodeURIComponent(third.createdAt)}`)).data).toHaveLength(3);
+    expect((await statement(user, `?kind=transfer&to=${encodeURIComponent(third.createdAt)}`)).data).toHaveLength(2);
+
+    const mine = transfers[0] as { id: string };
+    expect((await ctx.http().get(`/api/v1/wallet/transactions/${mine.id}`).set(user.auth).expect(200)).body).toMatchObject({ id: mine.id, kind: 'transfer', change: { available: mad(-500) } });
+    const stranger = await funded(0);
+    expectProblem(await ctx.http().get(`/api/v1/wallet/transactions/${mine.id}`).set(stranger.auth), 404, 'not-found');
+    expect((await statement(stranger)).data).toEqual([]);
+    expectProblem(await ctx.http().get('/api/v1/wallet/transactions?cursor=bm90LWEtY3Vyc29y').set(user.auth), 400, 'invalid-cursor');
+    expectProblem(await ctx.http().get('/api/v1/wallet/transactions?kind=gift').set(user.auth), 400, 'validation-error');
   });
 });

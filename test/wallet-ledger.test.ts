@@ -126,10 +126,12 @@ describe('escrow holds', () => {
 
 describe('the ledger is append-only', () => {
   it('refuses to update or delete a posting or a transaction, even by SQL behind the service', async () => {
+    // By message: the driver's error class may come from another test file's realm, which toThrow does not recognise.
+    const refused = (write: PromiseLike<unknown>) => expect(Promise.resolve(write)).rejects.toHaveProperty('message', expect.stringMatching(/append-only/));
     const posting = (await ctx.db('ledger_postings').first('id', 'transaction_id')) as { id: string; transaction_id: string };
-    await expect(ctx.db('ledger_postings').where({ id: posting.id }).update({ amount: 1 })).rejects.toThrow(/append-only/);
-    await expect(ctx.db('ledger_postings').where({ id: posting.id }).delete()).rejects.toThrow(/append-only/);
-    await expect(ctx.db('ledger_transactions').where({ id: posting.transaction_id }).update({ memo: 'rewritten' })).rejects.toThrow(/append-only/);
-    await expect(ctx.db('ledger_transactions').where({ id: posting.transaction_id }).delete()).rejects.toThrow(/append-only/);
+    await refused(ctx.db('ledger_postings').where({ id: posting.id }).update({ amount: 1 }));
+    await refused(ctx.db('ledger_postings').where({ id: posting.id }).delete());
+    await refused(ctx.db('ledger_transactions').where({ id: posting.transaction_id }).update({ memo: 'rewritten' }));
+    await refused(ctx.db('ledger_transactions').where({ id: posting.transaction_id }).delete());
   });
 });

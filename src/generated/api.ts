@@ -591,6 +591,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wallet/transactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your wallet's movements
+         * @description Every movement of your wallet, newest first, cursor-paginated, as your wallet saw it:
+         *     deposits, transfers in and out, funds held for your orders and their release or payment.
+         *     Yours only: no one else's movements are ever listed.
+         */
+        get: operations["listWalletTransactions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallet/transactions/{transactionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One movement of your wallet
+         * @description A movement your wallet took part in; any other id is a 404, whoever it belongs to.
+         */
+        get: operations["getWalletTransaction"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/traceability/keys": {
         parameters: {
             query?: never;
@@ -1720,6 +1762,10 @@ export interface components {
             memo: string | null;
             createdAt: components["schemas"]["Timestamp"];
         };
+        WalletTransactionList: {
+            data: components["schemas"]["WalletTransaction"][];
+            nextCursor: components["schemas"]["NextCursor"];
+        };
         SigningKey: {
             /** @example otomoto.dev/trace */
             name: string;
@@ -2133,6 +2179,14 @@ export interface components {
          * @example 5f0c6a1e-8a44-4b8e-9d7c-6f1a2b3c4d5e
          */
         IdempotencyKeyRequired: string;
+        /** @description Only movements of this kind. */
+        TransactionKindQuery: components["schemas"]["WalletTransactionKind"];
+        /** @description Only movements made at or after this time. */
+        CreatedFromQuery: components["schemas"]["Timestamp"];
+        /** @description Only movements made before this time. */
+        CreatedBeforeQuery: components["schemas"]["Timestamp"];
+        /** @description A movement of your wallet. */
+        TransactionIdPath: components["schemas"]["Id"];
         /** @description The tree size the checkpoint was made at. */
         TreeSizePath: components["schemas"]["TreeSize"];
         /** @description The leaf's position in the log. */
@@ -3301,6 +3355,69 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["TransferRefused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listWalletTransactions: {
+        parameters: {
+            query?: {
+                /** @description Only movements of this kind. */
+                kind?: components["parameters"]["TransactionKindQuery"];
+                /** @description Only movements made at or after this time. */
+                from?: components["parameters"]["CreatedFromQuery"];
+                /** @description Only movements made before this time. */
+                to?: components["parameters"]["CreatedBeforeQuery"];
+                /** @description Page size (1–100). */
+                limit?: components["parameters"]["LimitQuery"];
+                /** @description Cursor from the previous page's `nextCursor`. */
+                cursor?: components["parameters"]["CursorQuery"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of movements, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WalletTransactionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getWalletTransaction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A movement of your wallet. */
+                transactionId: components["parameters"]["TransactionIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The movement. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WalletTransaction"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
         };
     };

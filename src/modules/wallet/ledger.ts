@@ -66,7 +66,23 @@ function checkCovered(account: Account, was: Account): void {
   throw new LedgerInvariantError(`the ${account.kind} account ${account.id} would go below zero`);
 }
 
-export async function postMovement(tx: Tx, input: MovementInput, now: string): Promise<PostedTransaction> {
+/**
+ * One posting per account and bucket: what a movement does to each balance, summed (a capture
+ * paying the buyer's own hold back to them nets out), zeros left out. A statement then reads at
+ * most two postings of an account per movement.
+ */
+function merged(postings: readonly PostingInput[]): PostingInput[] {
+  const byKey = new Map<string, PostingInput>();
+  for (const p of postings) {
+    const key = `${p.accountId}/${p.bucket}`;
+    const existing = byKey.get(key);
+    byKey.set(key, existing ? { ...existing, amount: existing.amount + p.amount } : { ...p });
+  }
+  return [...byKey.values()].filter((p) => p.amount !== 0);
+}
+
+export async function postMovement(tx: Tx, movement: MovementInput, now: string): Promise<PostedTransaction> {
+  const input = { ...movement, postings: merged(movement.postings) };
   checkBalanced(input);
   const { currency } = input.amount;
   await takeWriteLock(tx);

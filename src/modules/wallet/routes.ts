@@ -1,4 +1,5 @@
 import { requireAuth, type HandlerMap } from '../../http/handler';
+import { DEFAULT_LIMIT } from '../../http/pagination';
 import { money } from '../../money';
 import type { WalletService } from './service';
 
@@ -13,5 +14,10 @@ export function walletHandlers(wallet: WalletService) {
       const sent = await ctx.tx((tx) => wallet.send(tx, requireAuth(ctx).userId, recipient, money(amount.amount, amount.currency), memo));
       return { status: 201, body: sent };
     },
+    listWalletTransactions: async (ctx) => {
+      const { kind, from, to, limit, cursor } = ctx.query;
+      return { status: 200, body: await wallet.statement(requireAuth(ctx).userId, { kind, from, to, cursor, limit: limit ?? DEFAULT_LIMIT }) };
+    },
+    getWalletTransaction: async (ctx) => ({ status: 200, body: await wallet.movement(requireAuth(ctx).userId, ctx.params.transactionId) }),
   } satisfies Partial<HandlerMap>;
 }

@@ -7,30 +7,14 @@ import { add, money, type Money } from '../../money';
 import type { UserService } from '../users/service';
 import { findWallet, openAccount } from './accounts';
 import { captureHold, heldInEscrow, placeHold, voidHold, type Capture } from './holds';
+import { decodeCursor, cursorField, toPage, type Page } from '../../http/pagination';
 import { postMovement, type PostedTransaction } from './ledger';
+import { statementEntries, statementIds, type StatementEntry, type StatementFilter } from './statement';
 
 export type { Capture, Hold } from './holds';
 
 /** Whom a transfer goes to, as the client names them. */
 export type Recipient = { userId: string } | { email: string };
-
-/** A movement as one wallet saw it: what it was worth, and what it did to that wallet's balances. */
-export interface WalletTransactionView {
-  id: string;
-  kind: PostedTransaction['kind'];
-  amount: Money;
-  change: { available: Money; held: Money };
-  memo: string | null;
-  createdAt: string;
-}
-
-function viewFrom(accountId: string, posted: PostedTransaction): WalletTransactionView {
-  const { currency } = posted.amount;
-  const change = (bucket: 'available' | 'held') => money(posted.postings.filter((p) => p.accountId === accountId && p.bucket === bucket).reduce((sum, p) => sum + p.amount, 0), currency);
-  return { id: posted.id, kind: posted.kind, amount: posted.amount, change: { available: change('available'), held: change('held') }, memo: posted.memo, createdAt: posted.createdAt };
-}
-export type { PostedTransaction } from './ledger';
-export { LedgerInvariantError } from './ledger';
 
 /**
  * OtoPay (docs/wallet.md): users' wallets over a double-entry ledger. Every movement runs in the
@@ -107,13 +91,30 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
      * A transfer as a client asks for it: to an active buyer or seller named by id or email (an
      * admin or a suspended account has no wallet to receive it), seen from the sender's wallet.
      */
-    async send(tx: Tx, senderId: string, recipient: Recipient, amount: Money, memo?: string): Promise<WalletTransactionView> {
+    async send(tx: Tx, senderId: string, recipient: Recipient, amount: Money, memo?: string): Promise<StatementEntry> {
       const account = 'userId' in recipient ? await users.findAccount(tx, recipient.userId) : await users.findAccountByEmail(tx, recipient.email);
       if (account?.id === senderId) throw new Problem('transfer-to-self', 'A transfer goes to another user.');
       if (!account || account.status !== 'active' || account.role === 'admin') throw new Problem('unknown-recipient', 'No buyer or seller account has this id or email.');
       const posted = await this.transfer(tx, senderId, account.id, amount, memo);
       const sender = [...posted.accounts.values()].find((a) => a.userId === senderId) as { id: string };
-      return viewFrom(sender.id, posted);
+      return (await statementEntries(tx, sender.id, [posted.id]))[0] as StatementEntry;
+    },
+
+    /** The user's movements, newest first; none for a wallet never opened. */
+    async statement(userId: string, filter: Omit<StatementFilter, 'before'> & { cursor?: string }): Promise<Page<StatementEntry>> {
+      const after = decodeCursor(filter.cursor, { id: cursorField.id });
+      const wallet = await findWallet(db, userId, currency);
+      if (!wallet) return { data: [], nextCursor: null };
+      const ids = await statementIds(db, wallet.id, { ...filter, before: after ? String(after.id) : undefined });
+      return toPage(await statementEntries(db, wallet.id, ids), filter.limit, (entry) => ({ id: entry.id }), (entry) => entry);
+    },
+
+    /** One movement of the user's wallet; anyone else's is not found. */
+    async movement(userId: string, transactionId: string): Promise<StatementEntry> {
+      const wallet = await findWallet(db, userId, currency);
+      const [entry] = wallet ? await statementEntries(db, wallet.id, [transactionId]) : [];
+      if (!entry) throw new Problem('not-found', 'No movement of your wallet has this id.');
+      return entry;
     },
 
     hold: (tx: Tx, userId: string, amount: Money, reference: string) => placeHold(tx, userId, checkAmount(amount), reference, isoNow(clock)),
