@@ -51,6 +51,9 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['refund_of'], 'ledger_transactions_refund_of_idx');
   });
 
+  // A provider's charge is credited once, whatever retries or races bring it back.
+  await knex.raw("CREATE UNIQUE INDEX ledger_transactions_deposit_unique ON ledger_transactions (reference) WHERE kind = 'deposit' AND reference IS NOT NULL");
+
   await knex.schema.createTable('ledger_postings', (t) => {
     t.uuid('id').primary();
     t.uuid('transaction_id').notNullable().references('ledger_transactions.id');

@@ -46,6 +46,15 @@ export interface Config {
    * signs them (C2SP signer key text), how often the sequencer takes new events in, and when a
    * checkpoint is signed (after so many new events, or so long after the last one).
    */
+  /** OtoPay (docs/wallet.md): where deposits come from, and how much may come in. */
+  readonly wallet: {
+    /** `sandbox` settles at once (test amounts simulate a decline and a timeout); `none` refuses deposits. */
+    readonly paymentProvider: 'sandbox' | 'none';
+    /** One deposit at most, in minor units. */
+    readonly depositMax: number;
+    /** A user's deposits over the last 24 hours at most, in minor units. */
+    readonly depositDailyMax: number;
+  };
   readonly trace: {
     readonly origin: string;
     readonly signingKey: string;
@@ -134,6 +143,12 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
     search: {
       window: read.int('SEARCH_WINDOW', 2000, 10, 1_000_000),
       scanLimit: read.int('SEARCH_SCAN_LIMIT', 20000, 10, 10_000_000),
+    },
+    wallet: {
+      // Free money in production is not a default: a provider must be chosen there.
+      paymentProvider: read.oneOf('PAYMENT_PROVIDER', ['sandbox', 'none'] as const, production ? 'none' : 'sandbox'),
+      depositMax: read.int('WALLET_DEPOSIT_MAX', 1_000_000, 1, 100_000_000_000),
+      depositDailyMax: read.int('WALLET_DEPOSIT_DAILY_MAX', 2_000_000, 1, 100_000_000_000),
     },
     trace: {
       origin,

@@ -150,3 +150,49 @@ describe('GET /api/v1/wallet/transactions and /{transactionId}', () => {
     expectProblem(await ctx.http().get('/api/v1/wallet/transactions?kind=gift').set(user.auth), 400, 'validation-error');
   });
 });
+
+describe('POST /api/v1/wallet/deposits (the sandbox provider)', () => {
+  const deposit = (user: TestUser, amount: number, key: string = randomUUID()) => ctx.http().post('/api/v1/wallet/deposits').set(user.auth).set('Idempotency-Key', key).send({ amount: mad(amount) });
+
+  it('charges and credits once, however often the request is retried', async () => {
+    const user = await registerUser(ctx, 'buyer');
+    const key = randomUUID();
+    const first = await deposit(user, 50_000, key).expect(201);
+    expect(first.body).toMatchObject({ kind: 'deposit', amount: mad(50_000), change: { available: mad(50_000), held: mad(0) } });
+    const retry = await deposit(user, 50_000, key).expect(201);
+    expect(retry.body).toEqual(first.body);
+    expect((await balanceOf(user)).available).toEqual(mad(50_000));
+  });
+
+  it('credits nothing when the provider declines (402) or times out (503, the key free for a retry)', async () => {
+    const user = await registerUser(ctx, 'buyer');
+    expectProblem(await deposit(user, 10_013), 402, 'payment-declined');
+    const key = randomUUID();
+    const timeout = await deposit(user, 10_098, key);
+    expectProblem(timeout, 503, 'payment-provider-unavailable');
+    expect(timeout.headers['retry-after']).toBe('30');
+    expectProblem(await deposit(user, 10_098, key), 503, 'payment-provider-unavailable');
+    expect(await balanceOf(user)).toMatchObject({ available: mad(0) });
+  });
+
+  it('keeps to the limits: one deposit, and 24 hours of them', async () => {
+    const user = await registerUser(ctx, 'buyer');
+    const { depositMax, depositDailyMax } = ctx.config.wallet;
+    expectProblem(await deposit(user, depositMax + 1), 422, 'limit-exceeded');
+    await deposit(user, depositMax).expect(201);
+    await deposit(user, depositDailyMax - depositMax).expect(201);
+    expectProblem(await deposit(user, 100), 422, 'limit-exceeded');
+    ctx.clock.advance(24 * 60 * 60 * 1000 + 1);
+    await deposit(user, 100).expect(201);
+    expect((await balanceOf(user)).available).toEqual(mad(depositDailyMax + 100));
+  });
+
+  it('is refused without a key, for admins, and when no provider is configured', async () => {
+    const user = await registerUser(ctx, 'buyer');
+    expectProblem(await ctx.http().post('/api/v1/wallet/deposits').set(user.auth).send({ amount: mad(100) }), 400, 'validation-error');
+    expectProblem(await deposit(await loginAdmin(ctx), 100), 403, 'forbidden');
+    const none = createWalletService(ctx.db, { ...ctx.config, wallet: { ...ctx.config.wallet, paymentProvider: 'none' } }, ctx.clock, createUserService(ctx.db, ctx.clock));
+    await expect(withTx(ctx.db, (tx) => none.topUp(tx, user.id, money(100, 'MAD'), 'ref-1'))).rejects.toMatchObject({ kind: 'payment-provider-unavailable' });
+    expect(await balanceOf(user)).toMatchObject({ available: mad(0) });
+  });
+});

@@ -566,6 +566,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wallet/deposits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Top up your wallet
+         * @description Charges `amount` through the payment provider and credits it to your wallet in one
+         *     transaction. `Idempotency-Key` is required (and is the provider's idempotency key): a
+         *     retried request is charged and credited once. Limits: one deposit at most
+         *     `WALLET_DEPOSIT_MAX`, your deposits over the last 24 hours at most
+         *     `WALLET_DEPOSIT_DAILY_MAX` (422 `limit-exceeded`). The provider may decline (402
+         *     `payment-declined`) or not answer (503 `payment-provider-unavailable`, retry with the same
+         *     key after `Retry-After`); either way nothing is credited. The bundled `sandbox` provider
+         *     settles at once, declines amounts whose minor units end in 13 (100.13 MAD) and times out on
+         *     those ending in 98 (100.98 MAD).
+         */
+        post: operations["createDeposit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/wallet/transfers": {
         parameters: {
             query?: never;
@@ -1031,9 +1059,11 @@ export interface components {
          *     | `invalid-state-transition` | 409 | The resource's current status does not allow this action. |
          *     | `seller-profile-required` | 409 | The action needs a seller profile, which does not exist yet. |
          *     | `insufficient-stock` | 409 | The stock would go below zero. |
+         *     | `payment-declined` | 402 | The payment provider declined a deposit's charge; nothing was credited. |
          *     | `insufficient-funds` | 409 | The wallet's available balance does not cover the movement; nothing was moved. |
          *     | `transfer-to-self` | 422 | A transfer's recipient is its sender. |
          *     | `unknown-recipient` | 422 | No buyer or seller account has the transfer's recipient id or email. |
+         *     | `limit-exceeded` | 422 | A deposit goes beyond a configured limit (one deposit, or 24 hours of them). |
          *     | `idempotency-key-in-flight` | 409 | A request with this `Idempotency-Key` is still running; retry after `Retry-After`. |
          *     | `not-yet-logged` | 409 | The listing's latest event is not yet in a signed checkpoint; retry after `Retry-After` (seconds). |
          *     | `conflict` | 409 | The change collides with data stored meanwhile (a duplicate, a vanished reference); reload and retry. |
@@ -1044,6 +1074,7 @@ export interface components {
          *     | `too-many-requests` | 429 | Rate limited; retry after `Retry-After` seconds. |
          *     | `internal-error` | 500 | Unexpected failure; quote `requestId` to support. |
          *     | `service-unavailable` | 503 | Not ready (database unreachable or migrations pending), or too busy to take the change now; see `Retry-After`. |
+         *     | `payment-provider-unavailable` | 503 | The payment provider did not answer, or none is configured; nothing was charged. Retry after `Retry-After`. |
          */
         Problem: {
             /**
@@ -1721,21 +1752,12 @@ export interface components {
             held: components["schemas"]["Money"];
             currency: components["schemas"]["CurrencyCode"];
         };
-        /** @description Who receives the money, by user id or by email (exactly one). */
-        TransferRecipient: {
-            userId: components["schemas"]["Id"];
-        } | {
-            email: components["schemas"]["Email"];
-        };
         /** @description An amount to move, above zero, at most 10^11 minor units, in the marketplace's currency (another is a 400). */
         TransferAmount: components["schemas"]["MoneyInput"] & {
             amount?: unknown;
         };
-        TransferRequest: {
-            recipient: components["schemas"]["TransferRecipient"];
+        DepositRequest: {
             amount: components["schemas"]["TransferAmount"];
-            /** @description A note the recipient sees with the transfer. */
-            memo?: components["schemas"]["Text"];
         };
         /** @enum {string} */
         WalletTransactionKind: "deposit" | "withdrawal" | "payout" | "payout_failed" | "transfer" | "hold" | "capture" | "void" | "refund";
@@ -1761,6 +1783,18 @@ export interface components {
             };
             memo: string | null;
             createdAt: components["schemas"]["Timestamp"];
+        };
+        /** @description Who receives the money, by user id or by email (exactly one). */
+        TransferRecipient: {
+            userId: components["schemas"]["Id"];
+        } | {
+            email: components["schemas"]["Email"];
+        };
+        TransferRequest: {
+            recipient: components["schemas"]["TransferRecipient"];
+            amount: components["schemas"]["TransferAmount"];
+            /** @description A note the recipient sees with the transfer. */
+            memo?: components["schemas"]["Text"];
         };
         WalletTransactionList: {
             data: components["schemas"]["WalletTransaction"][];
@@ -2082,6 +2116,54 @@ export interface components {
                  *       "status": 422,
                  *       "detail": "This Idempotency-Key was used for another request; use a new key for a new request.",
                  *       "instance": "/api/v1/parts",
+                 *       "requestId": "0193a5b2-7c1e-7d4f-9a0b-3c2d1e0f4a5b"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The payment provider declined the charge; nothing was credited. */
+        PaymentDeclined: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://otomoto.dev/problems/payment-declined",
+                 *       "title": "Payment declined",
+                 *       "status": 402,
+                 *       "detail": "The sandbox declines amounts ending in .13.",
+                 *       "instance": "/api/v1/wallet/deposits",
+                 *       "requestId": "0193a5b2-7c1e-7d4f-9a0b-3c2d1e0f4a5b"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The deposit is beyond a limit (or the key was used for another request); nothing was charged. */
+        DepositRefused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The payment provider did not answer in time, or none is configured; nothing was charged or credited. */
+        ProviderUnavailable: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://otomoto.dev/problems/payment-provider-unavailable",
+                 *       "title": "Payment provider unavailable",
+                 *       "status": 503,
+                 *       "detail": "The sandbox times out on amounts ending in .98.",
+                 *       "instance": "/api/v1/wallet/deposits",
                  *       "requestId": "0193a5b2-7c1e-7d4f-9a0b-3c2d1e0f4a5b"
                  *     }
                  */
@@ -3311,6 +3393,53 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             500: components["responses"]["InternalError"];
+        };
+    };
+    createDeposit: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Required here: this request moves money (a request without it is a 400). A key of your
+                 *     choosing (a UUID is a good one), the same for every retry of one request, so that the
+                 *     request has one effect however often it is sent. The first answer (success or problem) is
+                 *     kept 24 hours for your account and sent again, with `Idempotent-Replayed: true`, to a retry
+                 *     with the same key and body; the same key with another body is a 422
+                 *     `idempotency-key-reused`; a retry while the first is still running is a 409
+                 *     `idempotency-key-in-flight` (retry after `Retry-After`). See docs/idempotency.md.
+                 * @example 5f0c6a1e-8a44-4b8e-9d7c-6f1a2b3c4d5e
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepositRequest"];
+            };
+        };
+        responses: {
+            /** @description Charged and credited; the movement as your wallet saw it. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WalletTransaction"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            402: components["responses"]["PaymentDeclined"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["DepositRefused"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ProviderUnavailable"];
         };
     };
     createTransfer: {

@@ -19,6 +19,7 @@ export const PROBLEM_TYPES = {
   'seller-profile-required': { status: 409, title: 'Seller profile required' },
   'insufficient-stock': { status: 409, title: 'Insufficient stock' },
   'insufficient-funds': { status: 409, title: 'Insufficient funds' },
+  'payment-declined': { status: 402, title: 'Payment declined' },
   conflict: { status: 409, title: 'Conflict' },
   'idempotency-key-in-flight': { status: 409, title: 'Idempotency key in flight' },
   'not-yet-logged': { status: 409, title: 'Not yet logged' },
@@ -27,10 +28,12 @@ export const PROBLEM_TYPES = {
   'idempotency-key-reused': { status: 422, title: 'Idempotency key reused' },
   'transfer-to-self': { status: 422, title: 'Transfer to self' },
   'unknown-recipient': { status: 422, title: 'Unknown recipient' },
+  'limit-exceeded': { status: 422, title: 'Limit exceeded' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'too-many-requests': { status: 429, title: 'Too many requests' },
   'internal-error': { status: 500, title: 'Internal server error' },
   'service-unavailable': { status: 503, title: 'Service unavailable' },
+  'payment-provider-unavailable': { status: 503, title: 'Payment provider unavailable' },
 } as const;
 
 export type ProblemKind = keyof typeof PROBLEM_TYPES;

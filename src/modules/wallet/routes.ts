@@ -9,6 +9,13 @@ export function walletHandlers(wallet: WalletService) {
       const { available, held } = await wallet.balance(requireAuth(ctx).userId);
       return { status: 200, body: { available, held, currency: wallet.currency } };
     },
+    createDeposit: async (ctx) => {
+      const user = requireAuth(ctx);
+      const { amount } = ctx.body;
+      // The client's key, scoped to the user, is the provider's: one charge per request however retried.
+      const reference = `${user.userId}:${ctx.headers['Idempotency-Key']}`;
+      return { status: 201, body: await ctx.tx((tx) => wallet.topUp(tx, user.userId, money(amount.amount, amount.currency), reference)) };
+    },
     createTransfer: async (ctx) => {
       const { recipient, amount, memo } = ctx.body;
       const sent = await ctx.tx((tx) => wallet.send(tx, requireAuth(ctx).userId, recipient, money(amount.amount, amount.currency), memo));

@@ -5,10 +5,11 @@ import type { Tx } from '../../db/tx';
 import { Problem } from '../../http/problems';
 import { add, money, type Money } from '../../money';
 import type { UserService } from '../users/service';
-import { findWallet, openAccount } from './accounts';
+import { findWallet, lockAccounts, openAccount, takeWriteLock } from './accounts';
 import { captureHold, heldInEscrow, placeHold, voidHold, type Capture } from './holds';
 import { decodeCursor, cursorField, toPage, type Page } from '../../http/pagination';
 import { postMovement, type PostedTransaction } from './ledger';
+import { noProvider, ProviderUnavailable, sandboxProvider, type PaymentProvider } from './payment-provider';
 import { statementEntries, statementIds, type StatementEntry, type StatementFilter } from './statement';
 
 export type { Capture, Hold } from './holds';
@@ -24,8 +25,21 @@ export type Recipient = { userId: string } | { email: string };
  * (also through HTTP), escrow holds, reconciliation. Not yet: statements, payment providers,
  * withdrawals, refunds, the trace log entries.
  */
-export function createWalletService(db: Db, config: Config, clock: Clock, users: UserService) {
+export function createWalletService(db: Db, config: Config, clock: Clock, users: UserService, provider: PaymentProvider = config.wallet.paymentProvider === 'sandbox' ? sandboxProvider() : noProvider) {
   const { currency } = config;
+  const { depositMax, depositDailyMax } = config.wallet;
+  const DAY_MS = 24 * 60 * 60 * 1000;
+
+  /** What the wallet took in by deposits since `since` (its lock held, so no deposit races the sum). */
+  async function depositedSince(tx: Tx, accountId: string, since: string): Promise<number> {
+    const row = (await tx('ledger_postings as p')
+      .join('ledger_transactions as t', 't.id', 'p.transaction_id')
+      .where({ 'p.account_id': accountId, 't.kind': 'deposit' })
+      .where('t.created_at', '>=', since)
+      .sum({ total: 'p.amount' })
+      .first()) as { total: number | string | null } | undefined;
+    return Number(row?.total ?? 0);
+  }
 
   /** An amount a user may move: the marketplace's currency, above zero, at most the configured maximum. */
   function checkAmount(amount: Money): Money {
@@ -44,8 +58,36 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
       return { available: money(wallet.available, currency), held: add(money(wallet.held, currency), await heldInEscrow(db, wallet.id, currency)) };
     },
 
-    /** Money in from outside (a settled payment): funding → the wallet. */
-    async deposit(tx: Tx, userId: string, amount: Money): Promise<PostedTransaction> {
+    /**
+     * A top-up through the payment provider: within the limits (one deposit, and the last 24
+     * hours, summed under the wallet's lock), charged, then credited in the same transaction.
+     * `chargeReference` is the provider's idempotency key (the client's Idempotency-Key).
+     */
+    async topUp(tx: Tx, userId: string, amount: Money, chargeReference: string): Promise<StatementEntry> {
+      const value = checkAmount(amount);
+      if (value.amount > depositMax) throw new Problem('limit-exceeded', `One deposit is at most ${depositMax} minor units of ${currency}.`);
+      const now = isoNow(clock);
+      const wallet = await openAccount(tx, 'wallet', currency, now, userId);
+      await takeWriteLock(tx);
+      await lockAccounts(tx, [wallet.id]);
+      const recent = await depositedSince(tx, wallet.id, new Date(clock.now().getTime() - DAY_MS).toISOString());
+      if (recent + value.amount > depositDailyMax) {
+        throw new Problem('limit-exceeded', `Deposits over 24 hours are at most ${depositDailyMax} minor units of ${currency}; ${recent} came in already.`);
+      }
+      let charge;
+      try {
+        charge = await provider.charge({ reference: chargeReference, amount: value });
+      } catch (err) {
+        if (err instanceof ProviderUnavailable) throw new Problem('payment-provider-unavailable', err.message, { headers: { 'Retry-After': '30' } });
+        throw err;
+      }
+      if (charge.status === 'declined') throw new Problem('payment-declined', charge.reason);
+      const posted = await this.deposit(tx, userId, value, charge.providerReference);
+      return (await statementEntries(tx, wallet.id, [posted.id]))[0] as StatementEntry;
+    },
+
+    /** Money in from outside, settled (by a provider's `reference`): funding → the wallet. */
+    async deposit(tx: Tx, userId: string, amount: Money, reference: string | null = null): Promise<PostedTransaction> {
       const value = checkAmount(amount);
       const now = isoNow(clock);
       const funding = await openAccount(tx, 'funding', currency, now);
@@ -56,6 +98,7 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
           kind: 'deposit',
           amount: value,
           initiatorId: userId,
+          reference,
           postings: [
             { accountId: funding.id, bucket: 'available', amount: -value.amount },
             { accountId: wallet.id, bucket: 'available', amount: value.amount },
