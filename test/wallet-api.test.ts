@@ -17,7 +17,7 @@ beforeAll(() => {
   wallet = createWalletService(ctx.db, ctx.config, ctx.clock, createUserService(ctx.db, ctx.clock));
 });
 afterEach(async () => {
-  expect(await reconcileLedger(ctx.db)).toEqual([]);
+  expect((await reconcileLedger(ctx.db)).violations).toEqual([]);
 });
 
 /** A user with `amount` deposited (deposits have no route yet: the service's own). */
@@ -194,5 +194,24 @@ describe('POST /api/v1/wallet/deposits (the sandbox provider)', () => {
     const none = createWalletService(ctx.db, { ...ctx.config, wallet: { ...ctx.config.wallet, paymentProvider: 'none' } }, ctx.clock, createUserService(ctx.db, ctx.clock));
     await expect(withTx(ctx.db, (tx) => none.topUp(tx, user.id, money(100, 'MAD'), 'ref-1'))).rejects.toMatchObject({ kind: 'payment-provider-unavailable' });
     expect(await balanceOf(user)).toMatchObject({ available: mad(0) });
+  });
+});
+
+describe('GET /api/v1/admin/ledger/reconcile', () => {
+  it('reports a clean ledger to admins, names a balance changed behind the ledger, and is for admins only', async () => {
+    const admin = await loginAdmin(ctx);
+    const user = await funded(7_000);
+    const clean = (await ctx.http().get('/api/v1/admin/ledger/reconcile').set(admin.auth).expect(200)).body;
+    expect(clean).toMatchObject({ clean: true, violations: [] });
+    expect(clean.checked.postings).toBeGreaterThan(0);
+    const account = (await ctx.db('ledger_accounts').where({ user_id: user.id }).first('id')) as { id: string };
+    await ctx.db('ledger_accounts').where({ id: account.id }).update({ available: 9_000 });
+    try {
+      const report = (await ctx.http().get('/api/v1/admin/ledger/reconcile').set(admin.auth).expect(200)).body;
+      expect(report).toMatchObject({ clean: false, violations: [`account ${account.id}: available 9000, its postings 7000`] });
+    } finally {
+      await ctx.db('ledger_accounts').where({ id: account.id }).update({ available: 7_000 });
+    }
+    expectProblem(await ctx.http().get('/api/v1/admin/ledger/reconcile').set(user.auth), 403, 'forbidden');
   });
 });

@@ -33,7 +33,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   // Whatever a test did, the ledger still adds up.
-  expect(await reconcileLedger(ctx.db)).toEqual([]);
+  expect((await reconcileLedger(ctx.db)).violations).toEqual([]);
 });
 
 describe('deposits and transfers', () => {

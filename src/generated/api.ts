@@ -981,6 +981,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/ledger/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Check the whole ledger
+         * @description The ledger against its own rules, from the database alone: every transaction's postings sum
+         *     to zero, and so do all postings of each currency; every balance is the sum of its
+         *     postings; no account but funding below zero; escrow holds exactly the open holds; every
+         *     capture or void resolves exactly one hold. Admins only; `npm run ledger:check` does the
+         *     same from a terminal.
+         */
+        get: operations["reconcileLedger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/traceability/verify": {
         parameters: {
             query?: never;
@@ -1863,6 +1887,22 @@ export interface components {
         SellerProfilePage: {
             data: components["schemas"]["SellerProfile"][];
             nextCursor: components["schemas"]["NextCursor"];
+        };
+        LedgerReconciliation: {
+            /** @description True when no violation was found. */
+            clean: boolean;
+            /** @description Every violation found (the first 1,000), each naming the account, transaction or hold at fault. */
+            violations: string[];
+            checked: {
+                /** Format: int64 */
+                accounts: number;
+                /** Format: int64 */
+                transactions: number;
+                /** Format: int64 */
+                postings: number;
+                /** Format: int64 */
+                holds: number;
+            };
         };
         LogVerification: {
             valid: boolean;
@@ -4108,6 +4148,30 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    reconcileLedger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report; `violations` is empty when the ledger is clean. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerReconciliation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["InternalError"];
         };
     };

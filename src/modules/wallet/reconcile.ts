@@ -1,34 +1,85 @@
 import type { Queryable } from '../../db/tx';
 
 /**
- * The ledger checked against its own rules, from the database alone: postings sum to zero per
- * transaction and per currency, every balance is the sum of its postings, no account but funding
- * below zero, escrow holds exactly the open holds. Returns every violation found (none when
- * clean). Later: refunds within their originals, the trace log's entries.
+ * The ledger checked against its own rules, from the database alone (docs/wallet.md). Each check
+ * is one aggregate query naming what breaks the rule; a clean ledger gives none. Later, with the
+ * rest of issue 12: refunds within their originals, and the ledger's entries in the trace log.
  */
-export async function reconcileLedger(db: Queryable): Promise<string[]> {
+
+export interface Reconciliation {
+  clean: boolean;
+  violations: string[];
+  checked: { accounts: number; transactions: number; postings: number; holds: number };
+}
+
+const MAX_VIOLATIONS = 1000;
+type Check = (db: Queryable) => Promise<string[]>;
+type Rows<T> = Promise<T[]>;
+
+const CHECKS: [name: string, check: Check][] = [
+  [
+    'every transaction balances',
+    async (db) =>
+      ((await db('ledger_postings').select('transaction_id').sum({ total: 'amount' }).groupBy('transaction_id').havingRaw('SUM(amount) <> 0')) as { transaction_id: string; total: number | string }[]).map(
+        (r) => `transaction ${r.transaction_id}: its postings sum to ${r.total}, not zero`,
+      ),
+  ],
+  [
+    'every currency balances',
+    async (db) =>
+      ((await db('ledger_postings').select('currency').sum({ total: 'amount' }).groupBy('currency')) as { currency: string; total: number | string }[])
+        .filter((r) => Number(r.total) !== 0)
+        .map((r) => `${r.currency}: all postings sum to ${r.total}, not zero`),
+  ],
+  [
+    'every balance is the sum of its postings, none below zero but funding',
+    async (db) => {
+      const rows = (await db('ledger_accounts as a')
+        .select('a.id', 'a.kind', 'a.available', 'a.held')
+        .select(db.raw("COALESCE(SUM(CASE WHEN p.bucket = 'available' THEN p.amount END), 0) AS posted_available"))
+        .select(db.raw("COALESCE(SUM(CASE WHEN p.bucket = 'held' THEN p.amount END), 0) AS posted_held"))
+        .leftJoin('ledger_postings as p', 'p.account_id', 'a.id')
+        .groupBy('a.id', 'a.kind', 'a.available', 'a.held')) as Awaited<Rows<{ id: string; kind: string; available: number | string; held: number | string; posted_available: number | string; posted_held: number | string }>>;
+      return rows.flatMap((a) => [
+        ...(Number(a.available) !== Number(a.posted_available) ? [`account ${a.id}: available ${a.available}, its postings ${a.posted_available}`] : []),
+        ...(Number(a.held) !== Number(a.posted_held) ? [`account ${a.id}: held ${a.held}, its postings ${a.posted_held}`] : []),
+        ...(a.kind !== 'funding' && (Number(a.available) < 0 || Number(a.held) < 0) ? [`${a.kind} account ${a.id} is below zero`] : []),
+      ]);
+    },
+  ],
+  [
+    'escrow holds exactly the open holds',
+    async (db) =>
+      ((await db('ledger_accounts as a')
+        .select('a.currency', 'a.held')
+        .select(db.raw("(SELECT COALESCE(SUM(h.amount), 0) FROM ledger_holds h WHERE h.currency = a.currency AND h.status = 'open') AS open_holds"))
+        .where('a.kind', 'escrow')) as { currency: string; held: number | string; open_holds: number | string }[])
+        .filter((e) => Number(e.held) !== Number(e.open_holds))
+        .map((e) => `escrow ${e.currency}: holds ${e.held}, its open holds ${e.open_holds}`),
+  ],
+  [
+    'every capture or void resolves exactly one hold',
+    async (db) =>
+      ((await db('ledger_transactions as t')
+        .select('t.id', 't.kind')
+        .select(db.raw('(SELECT COUNT(*) FROM ledger_holds h WHERE h.resolved_by = t.id) AS resolved'))
+        .whereIn('t.kind', ['capture', 'void'])) as { id: string; kind: string; resolved: number | string }[])
+        .filter((t) => Number(t.resolved) !== 1)
+        .map((t) => `${t.kind} ${t.id} resolves ${t.resolved} holds, not one`),
+  ],
+];
+
+async function count(db: Queryable, table: string): Promise<number> {
+  return Number(((await db(table).count({ n: '*' })) as { n: number | string }[])[0]?.n ?? 0);
+}
+
+/** Every check run, `progress` told after each; violations listed up to a thousand. */
+export async function reconcileLedger(db: Queryable, progress: (done: number, total: number, name: string) => void = () => undefined): Promise<Reconciliation> {
   const violations: string[] = [];
-  const unbalanced = (await db('ledger_postings').select('transaction_id').sum({ total: 'amount' }).groupBy('transaction_id').havingRaw('SUM(amount) <> 0')) as { transaction_id: string; total: number | string }[];
-  for (const row of unbalanced) violations.push(`transaction ${row.transaction_id}: its postings sum to ${row.total}, not zero`);
-  const byCurrency = (await db('ledger_postings').select('currency').sum({ total: 'amount' }).groupBy('currency')) as { currency: string; total: number | string }[];
-  for (const row of byCurrency) if (Number(row.total) !== 0) violations.push(`${row.currency}: all postings sum to ${row.total}, not zero`);
-
-  const balances = (await db('ledger_accounts as a')
-    .select('a.id', 'a.kind', 'a.available', 'a.held')
-    .select(db.raw("COALESCE(SUM(CASE WHEN p.bucket = 'available' THEN p.amount END), 0) AS posted_available"))
-    .select(db.raw("COALESCE(SUM(CASE WHEN p.bucket = 'held' THEN p.amount END), 0) AS posted_held"))
-    .leftJoin('ledger_postings as p', 'p.account_id', 'a.id')
-    .groupBy('a.id', 'a.kind', 'a.available', 'a.held')) as { id: string; kind: string; available: number | string; held: number | string; posted_available: number | string; posted_held: number | string }[];
-  for (const a of balances) {
-    if (Number(a.available) !== Number(a.posted_available)) violations.push(`account ${a.id}: available ${a.available}, its postings ${a.posted_available}`);
-    if (Number(a.held) !== Number(a.posted_held)) violations.push(`account ${a.id}: held ${a.held}, its postings ${a.posted_held}`);
-    if (a.kind !== 'funding' && (Number(a.available) < 0 || Number(a.held) < 0)) violations.push(`${a.kind} account ${a.id} is below zero`);
+  for (const [i, [name, check]] of CHECKS.entries()) {
+    violations.push(...(await check(db)).slice(0, MAX_VIOLATIONS - violations.length));
+    progress(i + 1, CHECKS.length, name);
   }
-
-  const escrow = (await db('ledger_accounts as a')
-    .select('a.currency', 'a.held')
-    .select(db.raw("(SELECT COALESCE(SUM(h.amount), 0) FROM ledger_holds h WHERE h.currency = a.currency AND h.status = 'open') AS open_holds"))
-    .where('a.kind', 'escrow')) as { currency: string; held: number | string; open_holds: number | string }[];
-  for (const e of escrow) if (Number(e.held) !== Number(e.open_holds)) violations.push(`escrow ${e.currency}: holds ${e.held}, its open holds ${e.open_holds}`);
-  return violations;
+  const [accounts, transactions, postings, holds] = await Promise.all(['ledger_accounts', 'ledger_transactions', 'ledger_postings', 'ledger_holds'].map((t) => count(db, t)));
+  return { clean: violations.length === 0, violations, checked: { accounts: accounts ?? 0, transactions: transactions ?? 0, postings: postings ?? 0, holds: holds ?? 0 } };
 }

@@ -25,6 +25,7 @@ export function walletHandlers(wallet: WalletService) {
       const { kind, from, to, limit, cursor } = ctx.query;
       return { status: 200, body: await wallet.statement(requireAuth(ctx).userId, { kind, from, to, cursor, limit: limit ?? DEFAULT_LIMIT }) };
     },
+    reconcileLedger: async () => ({ status: 200, body: await wallet.reconcile() }),
     getWalletTransaction: async (ctx) => ({ status: 200, body: await wallet.movement(requireAuth(ctx).userId, ctx.params.transactionId) }),
   } satisfies Partial<HandlerMap>;
 }

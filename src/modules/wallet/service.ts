@@ -9,6 +9,7 @@ import { findWallet, lockAccounts, openAccount, takeWriteLock } from './accounts
 import { captureHold, heldInEscrow, placeHold, voidHold, type Capture } from './holds';
 import { decodeCursor, cursorField, toPage, type Page } from '../../http/pagination';
 import { postMovement, type PostedTransaction } from './ledger';
+import { reconcileLedger, type Reconciliation } from './reconcile';
 import { noProvider, ProviderUnavailable, sandboxProvider, type PaymentProvider } from './payment-provider';
 import { statementEntries, statementIds, type StatementEntry, type StatementFilter } from './statement';
 
@@ -159,6 +160,9 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
       if (!entry) throw new Problem('not-found', 'No movement of your wallet has this id.');
       return entry;
     },
+
+    /** The whole ledger against its rules (docs/wallet.md); `progress` after each check. */
+    reconcile: (progress?: (done: number, total: number, name: string) => void): Promise<Reconciliation> => reconcileLedger(db, progress),
 
     hold: (tx: Tx, userId: string, amount: Money, reference: string) => placeHold(tx, userId, checkAmount(amount), reference, isoNow(clock)),
     capture: (tx: Tx, holdId: string, capture: Capture) => captureHold(tx, holdId, capture, isoNow(clock)),
