@@ -13,6 +13,8 @@ import type { Knex } from 'knex';
  *   transactions are ever updated or deleted: triggers refuse it on both databases.
  * - `ledger_holds`: funds taken from a wallet into escrow for an opaque reference, resolved at
  *   most once (captured or voided).
+ * - `refund_requests`: a user's request to have a movement refunded, decided once by an admin; an
+ *   approval points at the one refund it made.
  */
 const BUCKETS = ['available', 'held'];
 
@@ -85,6 +87,25 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['account_id', 'status'], 'ledger_holds_account_idx');
   });
 
+  await knex.schema.createTable('refund_requests', (t) => {
+    t.uuid('id').primary();
+    t.uuid('transaction_id').notNullable().references('ledger_transactions.id');
+    t.uuid('requester_id').notNullable().references('users.id');
+    t.string('reason', 500).notNullable();
+    t.string('status', 9).notNullable();
+    t.uuid('refund_id').references('ledger_transactions.id');
+    t.uuid('decided_by').references('users.id');
+    t.string('decision_note', 500);
+    t.timestamp('created_at', tz).notNullable();
+    t.timestamp('decided_at', tz);
+    t.check("status IN ('pending', 'approved', 'rejected')", [], 'refund_requests_status');
+    t.check("(status = 'approved') = (refund_id IS NOT NULL)", [], 'refund_requests_refund');
+    t.index(['requester_id', 'id'], 'refund_requests_requester_idx');
+    t.index(['status', 'id'], 'refund_requests_status_idx');
+  });
+  // One pending request per movement: a second would only be a duplicate to decide.
+  await knex.raw("CREATE UNIQUE INDEX refund_requests_pending_unique ON refund_requests (transaction_id) WHERE status = 'pending'");
+
   // The ledger is append-only: no path in the application changes a posting or a transaction, and
   // the database refuses it from any other path too.
   if (postgres) {
@@ -107,6 +128,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable('refund_requests');
   await knex.schema.dropTable('ledger_holds');
   await knex.schema.dropTable('ledger_postings');
   await knex.schema.dropTable('ledger_transactions');

@@ -981,6 +981,122 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/refund-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your refund requests
+         * @description Your refund requests, newest first, with their decisions.
+         */
+        get: operations["listRefundRequests"];
+        put?: never;
+        /**
+         * Ask for a refund
+         * @description Asks an admin to refund one of your movements: one you paid (a transfer, a captured
+         *     payment) or a deposit. Any id not of your wallet is a 404; a movement you received, or of
+         *     a kind that cannot be refunded, a 422 `not-refundable`; a second request while one waits, a
+         *     409 `conflict`. Nothing moves until an admin approves.
+         */
+        post: operations["createRefundRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/refund-requests/{refundRequestId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of your refund requests
+         * @description Yours only; any other id is a 404.
+         */
+        get: operations["getRefundRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/wallet/transactions/{transactionId}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund a movement
+         * @description Reverses a deposit, a transfer or a captured payment, in full or in part (`amount`; all that
+         *     is left when absent), by a new movement linked to it: the one who paid gets it back, those
+         *     who got the money give it back in proportion (a seller and the commission alike). Refunds of
+         *     a movement never add up to more than it (422 `refund-exceeds-original`), however many run at
+         *     once. Holds, voids, refunds and the like are not refundable (422 `not-refundable`). A party
+         *     who no longer has the money makes it a 409 `insufficient-funds`. Admins only;
+         *     `Idempotency-Key` required.
+         */
+        post: operations["refundTransaction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/refund-requests/{refundRequestId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a refund request
+         * @description Refunds what is left of the movement, once: approving twice, even at the same moment, refunds
+         *     once (the second is a 409 `invalid-state-transition`). The refund is refused as a direct refund
+         *     would be (422, or 409 `insufficient-funds` when a party no longer has the money), and the
+         *     request then stays pending. Admins only; `Idempotency-Key` required.
+         */
+        post: operations["approveRefundRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/refund-requests/{refundRequestId}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a refund request
+         * @description Closes a pending request without moving anything. Admins only.
+         */
+        post: operations["rejectRefundRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/ledger/reconcile": {
         parameters: {
             query?: never;
@@ -993,8 +1109,8 @@ export interface paths {
          * @description The ledger against its own rules, from the database alone: every transaction's postings sum
          *     to zero, and so do all postings of each currency; every balance is the sum of its
          *     postings; no account but funding below zero; escrow holds exactly the open holds; every
-         *     capture or void resolves exactly one hold. Admins only; `npm run ledger:check` does the
-         *     same from a terminal.
+         *     capture or void resolves exactly one hold; refunds of a movement add up to at most it.
+         *     Admins only; `npm run ledger:check` does the same from a terminal.
          */
         get: operations["reconcileLedger"];
         put?: never;
@@ -1088,6 +1204,8 @@ export interface components {
          *     | `transfer-to-self` | 422 | A transfer's recipient is its sender. |
          *     | `unknown-recipient` | 422 | No buyer or seller account has the transfer's recipient id or email. |
          *     | `limit-exceeded` | 422 | A deposit goes beyond a configured limit (one deposit, or 24 hours of them). |
+         *     | `not-refundable` | 422 | The movement cannot be refunded (its kind), or not at your request (you did not pay it). |
+         *     | `refund-exceeds-original` | 422 | Refunds of a movement would add up to more than it. |
          *     | `idempotency-key-in-flight` | 409 | A request with this `Idempotency-Key` is still running; retry after `Retry-After`. |
          *     | `not-yet-logged` | 409 | The listing's latest event is not yet in a signed checkpoint; retry after `Retry-After` (seconds). |
          *     | `conflict` | 409 | The change collides with data stored meanwhile (a duplicate, a vanished reference); reload and retry. |
@@ -1888,6 +2006,46 @@ export interface components {
             data: components["schemas"]["SellerProfile"][];
             nextCursor: components["schemas"]["NextCursor"];
         };
+        /** @enum {string} */
+        RefundRequestStatus: "pending" | "approved" | "rejected";
+        RefundRequest: {
+            id: components["schemas"]["Id"];
+            transactionId: components["schemas"]["Id"];
+            reason: string;
+            status: components["schemas"]["RefundRequestStatus"];
+            /** @description The refund an approval made. */
+            refundId: components["schemas"]["Id"] | null;
+            decisionNote: string | null;
+            createdAt: components["schemas"]["Timestamp"];
+            decidedAt: components["schemas"]["Timestamp"] | null;
+        };
+        RefundRequestList: {
+            data: components["schemas"]["RefundRequest"][];
+            nextCursor: components["schemas"]["NextCursor"];
+        };
+        /** @description Why, in a few words (kept with the refund). */
+        "schemas-Reason": components["schemas"]["Text"];
+        RefundRequestInput: {
+            transactionId: components["schemas"]["Id"];
+            reason: components["schemas"]["schemas-Reason"];
+        };
+        RefundInput: {
+            /** @description How much to refund; all that is left of the movement when absent. */
+            amount?: components["schemas"]["TransferAmount"];
+            reason: components["schemas"]["schemas-Reason"];
+        };
+        /** @description A refund, a movement of its own linked to the one it reverses. */
+        Refund: {
+            id: components["schemas"]["Id"];
+            refundOf: components["schemas"]["Id"];
+            amount: components["schemas"]["Money"];
+            reason: string;
+            createdAt: components["schemas"]["Timestamp"];
+        };
+        RefundDecision: {
+            /** @description A note for the requester. */
+            note?: components["schemas"]["Text"];
+        };
         LedgerReconciliation: {
             /** @description True when no violation was found. */
             clean: boolean;
@@ -2228,6 +2386,15 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The movement cannot be refunded so (or the key was used for another request); nothing was moved. */
+        RefundRefused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         /**
@@ -2321,6 +2488,8 @@ export interface components {
         ToSizeQuery: components["schemas"]["TreeSize"];
         /** @description User id. */
         UserIdPath: components["schemas"]["Id"];
+        /** @description A refund request. */
+        RefundRequestIdPath: components["schemas"]["Id"];
     };
     requestBodies: never;
     headers: {
@@ -4139,6 +4308,251 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SellerProfile"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listRefundRequests: {
+        parameters: {
+            query?: {
+                /** @description Page size (1–100). */
+                limit?: components["parameters"]["LimitQuery"];
+                /** @description Cursor from the previous page's `nextCursor`. */
+                cursor?: components["parameters"]["CursorQuery"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of requests. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundRequestList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createRefundRequest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key of your choosing (a UUID is a good one), the same for every retry of one request, so that
+                 *     the request has one effect however often it is sent. The first answer (success or problem) is
+                 *     kept 24 hours for your account and sent again, with `Idempotent-Replayed: true`, to a retry
+                 *     with the same key and body; the same key with another body is a 422
+                 *     `idempotency-key-reused`; a retry while the first is still running is a 409
+                 *     `idempotency-key-in-flight` (retry after `Retry-After`). See docs/idempotency.md.
+                 * @example 5f0c6a1e-8a44-4b8e-9d7c-6f1a2b3c4d5e
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKeyHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundRequestInput"];
+            };
+        };
+        responses: {
+            /** @description The request, pending. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["RefundRefused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getRefundRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A refund request. */
+                refundRequestId: components["parameters"]["RefundRequestIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    refundTransaction: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Required here: this request moves money (a request without it is a 400). A key of your
+                 *     choosing (a UUID is a good one), the same for every retry of one request, so that the
+                 *     request has one effect however often it is sent. The first answer (success or problem) is
+                 *     kept 24 hours for your account and sent again, with `Idempotent-Replayed: true`, to a retry
+                 *     with the same key and body; the same key with another body is a 422
+                 *     `idempotency-key-reused`; a retry while the first is still running is a 409
+                 *     `idempotency-key-in-flight` (retry after `Retry-After`). See docs/idempotency.md.
+                 * @example 5f0c6a1e-8a44-4b8e-9d7c-6f1a2b3c4d5e
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
+            path: {
+                /** @description A movement of your wallet. */
+                transactionId: components["parameters"]["TransactionIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundInput"];
+            };
+        };
+        responses: {
+            /** @description The refund. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Refund"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["InsufficientFunds"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["RefundRefused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    approveRefundRequest: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Required here: this request moves money (a request without it is a 400). A key of your
+                 *     choosing (a UUID is a good one), the same for every retry of one request, so that the
+                 *     request has one effect however often it is sent. The first answer (success or problem) is
+                 *     kept 24 hours for your account and sent again, with `Idempotent-Replayed: true`, to a retry
+                 *     with the same key and body; the same key with another body is a 422
+                 *     `idempotency-key-reused`; a retry while the first is still running is a 409
+                 *     `idempotency-key-in-flight` (retry after `Retry-After`). See docs/idempotency.md.
+                 * @example 5f0c6a1e-8a44-4b8e-9d7c-6f1a2b3c4d5e
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
+            path: {
+                /** @description A refund request. */
+                refundRequestId: components["parameters"]["RefundRequestIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundDecision"];
+            };
+        };
+        responses: {
+            /** @description The request, decided. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["InsufficientFunds"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["RefundRefused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    rejectRefundRequest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key of your choosing (a UUID is a good one), the same for every retry of one request, so that
+                 *     the request has one effect however often it is sent. The first answer (success or problem) is
+                 *     kept 24 hours for your account and sent again, with `Idempotent-Replayed: true`, to a retry
+                 *     with the same key and body; the same key with another body is a 422
+                 *     `idempotency-key-reused`; a retry while the first is still running is a 409
+                 *     `idempotency-key-in-flight` (retry after `Retry-After`). See docs/idempotency.md.
+                 * @example 5f0c6a1e-8a44-4b8e-9d7c-6f1a2b3c4d5e
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKeyHeader"];
+            };
+            path: {
+                /** @description A refund request. */
+                refundRequestId: components["parameters"]["RefundRequestIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RefundDecision"];
+            };
+        };
+        responses: {
+            /** @description The request, decided. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundRequest"];
                 };
             };
             400: components["responses"]["BadRequest"];

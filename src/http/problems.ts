@@ -29,6 +29,8 @@ export const PROBLEM_TYPES = {
   'transfer-to-self': { status: 422, title: 'Transfer to self' },
   'unknown-recipient': { status: 422, title: 'Unknown recipient' },
   'limit-exceeded': { status: 422, title: 'Limit exceeded' },
+  'not-refundable': { status: 422, title: 'Not refundable' },
+  'refund-exceeds-original': { status: 422, title: 'Refund exceeds original' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'too-many-requests': { status: 429, title: 'Too many requests' },
   'internal-error': { status: 500, title: 'Internal server error' },

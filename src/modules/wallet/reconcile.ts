@@ -3,7 +3,7 @@ import type { Queryable } from '../../db/tx';
 /**
  * The ledger checked against its own rules, from the database alone (docs/wallet.md). Each check
  * is one aggregate query naming what breaks the rule; a clean ledger gives none. Later, with the
- * rest of issue 12: refunds within their originals, and the ledger's entries in the trace log.
+ * rest of issue 12: the ledger's entries in the trace log.
  */
 
 export interface Reconciliation {
@@ -66,6 +66,16 @@ const CHECKS: [name: string, check: Check][] = [
         .whereIn('t.kind', ['capture', 'void'])) as { id: string; kind: string; resolved: number | string }[])
         .filter((t) => Number(t.resolved) !== 1)
         .map((t) => `${t.kind} ${t.id} resolves ${t.resolved} holds, not one`),
+  ],
+  [
+    'refunds stay within their originals',
+    async (db) =>
+      ((await db('ledger_transactions as r')
+        .join('ledger_transactions as o', 'o.id', 'r.refund_of')
+        .select('o.id', 'o.amount')
+        .sum({ refunded: 'r.amount' })
+        .groupBy('o.id', 'o.amount')
+        .havingRaw('SUM(r.amount) > o.amount')) as { id: string; amount: number | string; refunded: number | string }[]).map((o) => `transaction ${o.id}: refunded ${o.refunded} of ${o.amount}`),
   ],
 ];
 

@@ -26,6 +26,16 @@ export function walletHandlers(wallet: WalletService) {
       return { status: 200, body: await wallet.statement(requireAuth(ctx).userId, { kind, from, to, cursor, limit: limit ?? DEFAULT_LIMIT }) };
     },
     reconcileLedger: async () => ({ status: 200, body: await wallet.reconcile() }),
+    refundTransaction: async (ctx) => {
+      const { amount, reason } = ctx.body;
+      const input = { reason, ...(amount ? { amount: money(amount.amount, amount.currency) } : {}) };
+      return { status: 201, body: await ctx.tx((tx) => wallet.refund(tx, requireAuth(ctx).userId, ctx.params.transactionId, input)) };
+    },
+    createRefundRequest: async (ctx) => ({ status: 201, body: await ctx.tx((tx) => wallet.requestRefund(tx, requireAuth(ctx).userId, ctx.body.transactionId, ctx.body.reason)) }),
+    listRefundRequests: async (ctx) => ({ status: 200, body: await wallet.refundRequests(requireAuth(ctx).userId, ctx.query.limit ?? DEFAULT_LIMIT, ctx.query.cursor) }),
+    getRefundRequest: async (ctx) => ({ status: 200, body: await wallet.refundRequest(requireAuth(ctx).userId, ctx.params.refundRequestId) }),
+    approveRefundRequest: async (ctx) => ({ status: 200, body: await ctx.tx((tx) => wallet.decideRefundRequest(tx, requireAuth(ctx).userId, ctx.params.refundRequestId, 'approve', ctx.body.note ?? null)) }),
+    rejectRefundRequest: async (ctx) => ({ status: 200, body: await ctx.tx((tx) => wallet.decideRefundRequest(tx, requireAuth(ctx).userId, ctx.params.refundRequestId, 'reject', ctx.body.note ?? null)) }),
     getWalletTransaction: async (ctx) => ({ status: 200, body: await wallet.movement(requireAuth(ctx).userId, ctx.params.transactionId) }),
   } satisfies Partial<HandlerMap>;
 }

@@ -2,18 +2,34 @@ import { isoNow, type Clock } from '../../clock';
 import type { Config } from '../../config';
 import type { Db } from '../../db/knex';
 import type { Tx } from '../../db/tx';
+import { cursorField, decodeCursor, toPage, type Page } from '../../http/pagination';
 import { Problem } from '../../http/problems';
 import { add, money, type Money } from '../../money';
 import type { UserService } from '../users/service';
 import { findWallet, lockAccounts, openAccount, takeWriteLock } from './accounts';
 import { captureHold, heldInEscrow, placeHold, voidHold, type Capture } from './holds';
-import { decodeCursor, cursorField, toPage, type Page } from '../../http/pagination';
 import { postMovement, type PostedTransaction } from './ledger';
 import { reconcileLedger, type Reconciliation } from './reconcile';
+import { decideRequest, findRequest, requestRefund, requestsOf, type RefundRequestView } from './refund-requests';
+import { refundMovement } from './refunds';
 import { noProvider, ProviderUnavailable, sandboxProvider, type PaymentProvider } from './payment-provider';
 import { statementEntries, statementIds, type StatementEntry, type StatementFilter } from './statement';
 
 export type { Capture, Hold } from './holds';
+export type { PostedTransaction } from './ledger';
+export { LedgerInvariantError } from './ledger';
+export type { Reconciliation } from './reconcile';
+export type { RefundRequestView } from './refund-requests';
+export type { StatementEntry } from './statement';
+
+/** A refund as an admin sees it: the movement it is, and the one it reverses. */
+export interface RefundView {
+  id: string;
+  refundOf: string;
+  amount: Money;
+  reason: string;
+  createdAt: string;
+}
 
 /** Whom a transfer goes to, as the client names them. */
 export type Recipient = { userId: string } | { email: string };
@@ -22,9 +38,9 @@ export type Recipient = { userId: string } | { email: string };
  * OtoPay (docs/wallet.md): users' wallets over a double-entry ledger. Every movement runs in the
  * caller's transaction (`Tx`), so an order can reserve stock and hold funds in one.
  *
- * Built so far: the ledger (postings, balances, append-only), deposits (service only), transfers
- * (also through HTTP), escrow holds, reconciliation. Not yet: statements, payment providers,
- * withdrawals, refunds, the trace log entries.
+ * Built so far: the ledger (postings, balances, append-only), deposits through a provider,
+ * transfers, escrow holds, the statement, refunds and refund requests, reconciliation. Not yet:
+ * withdrawals, the admin wallet reads, the trace log entries.
  */
 export function createWalletService(db: Db, config: Config, clock: Clock, users: UserService, provider: PaymentProvider = config.wallet.paymentProvider === 'sandbox' ? sandboxProvider() : noProvider) {
   const { currency } = config;
@@ -160,6 +176,17 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
       if (!entry) throw new Problem('not-found', 'No movement of your wallet has this id.');
       return entry;
     },
+
+    /** An admin's refund of a movement (docs/wallet.md, Refunds). */
+    async refund(tx: Tx, adminId: string, transactionId: string, input: { amount?: Money; reason: string }): Promise<RefundView> {
+      const posted = await refundMovement(tx, transactionId, { amount: input.amount, reason: input.reason, initiatorId: adminId }, isoNow(clock));
+      return { id: posted.id, refundOf: transactionId, amount: posted.amount, reason: input.reason, createdAt: posted.createdAt };
+    },
+
+    requestRefund: (tx: Tx, userId: string, transactionId: string, reason: string): Promise<RefundRequestView> => requestRefund(tx, userId, transactionId, reason, isoNow(clock)),
+    refundRequests: (userId: string, limit: number, cursor?: string): Promise<Page<RefundRequestView>> => requestsOf(db, userId, limit, cursor),
+    refundRequest: (userId: string, id: string): Promise<RefundRequestView> => findRequest(db, id, userId),
+    decideRefundRequest: (tx: Tx, adminId: string, id: string, decision: 'approve' | 'reject', note: string | null): Promise<RefundRequestView> => decideRequest(tx, adminId, id, decision, note, isoNow(clock)),
 
     /** The whole ledger against its rules (docs/wallet.md); `progress` after each check. */
     reconcile: (progress?: (done: number, total: number, name: string) => void): Promise<Reconciliation> => reconcileLedger(db, progress),
