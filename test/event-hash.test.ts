@@ -9,7 +9,11 @@ const jsonValue = fc.letrec((tie) => ({
 const hex64 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex'));
 
 const eventArb: fc.Arbitrary<EventContent> = fc.record({
-  subject: fc.oneof(fc.record({ type: fc.constant('part' as const), id: fc.uuid() }), fc.record({ type: fc.constant('log' as const), id: fc.string({ unit: 'binary', minLength: 1 }) })),
+  subject: fc.oneof(
+    fc.record({ type: fc.constant('part' as const), id: fc.uuid() }),
+    fc.record({ type: fc.constant('account' as const), id: fc.uuid() }),
+    fc.record({ type: fc.constant('log' as const), id: fc.string({ unit: 'binary', minLength: 1 }) }),
+  ),
   seq: fc.integer({ min: 1, max: 2 ** 53 - 1 }),
   type: fc.string({ unit: 'binary' }),
   actor: fc.oneof(fc.record({ type: fc.constant('user' as const), userId: fc.uuid(), role: fc.constantFrom('buyer' as const, 'seller' as const, 'admin' as const) }), fc.constant({ type: 'system' as const })),

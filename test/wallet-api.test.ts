@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { withTx } from '../src/db/tx';
 import { money, rate } from '../src/money';
-import { createUserService } from '../src/modules/users/service';
 import { reconcileLedger } from '../src/modules/wallet/reconcile';
-import { createWalletService, type WalletService } from '../src/modules/wallet/service';
+import type { WalletService } from '../src/modules/wallet/service';
+import { walletFor } from './helpers/wallet';
 import { useTestContext } from './helpers/context';
 import { loginAdmin, registerUser, type TestUser } from './helpers/factories';
 import { expectProblem } from './helpers/problems';
@@ -14,7 +14,7 @@ const mad = (amount: number) => ({ amount, currency: 'MAD' });
 let wallet: WalletService;
 
 beforeAll(() => {
-  wallet = createWalletService(ctx.db, ctx.config, ctx.clock, createUserService(ctx.db, ctx.clock));
+  wallet = walletFor(ctx.db, ctx.config, ctx.clock);
 });
 afterEach(async () => {
   expect((await reconcileLedger(ctx.db)).violations).toEqual([]);
@@ -191,7 +191,7 @@ describe('POST /api/v1/wallet/deposits (the sandbox provider)', () => {
     const user = await registerUser(ctx, 'buyer');
     expectProblem(await ctx.http().post('/api/v1/wallet/deposits').set(user.auth).send({ amount: mad(100) }), 400, 'validation-error');
     expectProblem(await deposit(await loginAdmin(ctx), 100), 403, 'forbidden');
-    const none = createWalletService(ctx.db, { ...ctx.config, wallet: { ...ctx.config.wallet, paymentProvider: 'none' } }, ctx.clock, createUserService(ctx.db, ctx.clock));
+    const none = walletFor(ctx.db, { ...ctx.config, wallet: { ...ctx.config.wallet, paymentProvider: 'none' } }, ctx.clock);
     await expect(withTx(ctx.db, (tx) => none.topUp(tx, user.id, money(100, 'MAD'), 'ref-1'))).rejects.toMatchObject({ kind: 'payment-provider-unavailable' });
     expect(await balanceOf(user)).toMatchObject({ available: mad(0) });
   });

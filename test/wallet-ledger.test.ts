@@ -2,8 +2,8 @@ import { withTx } from '../src/db/tx';
 import { Problem } from '../src/http/problems';
 import { money, rate } from '../src/money';
 import { reconcileLedger } from '../src/modules/wallet/reconcile';
-import { createUserService } from '../src/modules/users/service';
-import { createWalletService, type WalletService } from '../src/modules/wallet/service';
+import type { WalletService } from '../src/modules/wallet/service';
+import { walletFor } from './helpers/wallet';
 import { useTestContext } from './helpers/context';
 import { registerUser, type TestUser } from './helpers/factories';
 
@@ -27,7 +27,7 @@ const balance = async (user: TestUser) => {
 const problemKind = (err: unknown) => (err instanceof Problem ? err.kind : String(err));
 
 beforeAll(async () => {
-  wallet = createWalletService(ctx.db, ctx.config, ctx.clock, createUserService(ctx.db, ctx.clock));
+  wallet = walletFor(ctx.db, ctx.config, ctx.clock);
   [buyer, seller, other] = [await registerUser(ctx, 'buyer'), await registerUser(ctx, 'seller'), await registerUser(ctx, 'buyer')];
 });
 

@@ -3,8 +3,8 @@ import { withTx } from '../src/db/tx';
 import { Problem } from '../src/http/problems';
 import { money, rate, splitByRate } from '../src/money';
 import { reconcileLedger } from '../src/modules/wallet/reconcile';
-import { createUserService } from '../src/modules/users/service';
-import { createWalletService, type WalletService } from '../src/modules/wallet/service';
+import type { WalletService } from '../src/modules/wallet/service';
+import { walletFor } from './helpers/wallet';
 import { useTestContext } from './helpers/context';
 import { registerUser } from './helpers/factories';
 
@@ -42,7 +42,7 @@ interface Model {
 }
 
 beforeAll(async () => {
-  wallet = createWalletService(ctx.db, ctx.config, ctx.clock, createUserService(ctx.db, ctx.clock));
+  wallet = walletFor(ctx.db, ctx.config, ctx.clock);
   users = [];
   for (let i = 0; i < 3; i += 1) users.push((await registerUser(ctx, 'buyer')).id);
 });

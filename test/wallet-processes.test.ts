@@ -5,8 +5,7 @@ import { withTx } from '../src/db/tx';
 import { Problem } from '../src/http/problems';
 import { money } from '../src/money';
 import { reconcileLedger } from '../src/modules/wallet/reconcile';
-import { createUserService } from '../src/modules/users/service';
-import { createWalletService } from '../src/modules/wallet/service';
+import { walletFor } from './helpers/wallet';
 import { sharedDatabase } from './helpers/shared-database';
 
 /**
@@ -22,7 +21,7 @@ it('debits from two connections at once never overdraw a wallet: exactly what it
     for (const id of [payer, payee]) {
       await (dbs[0] as Db)('users').insert({ id, email: `${id}@test.otomoto.ma`, password_hash: 'x', display_name: 'Wallet user', role: 'buyer', created_at: clock.now(), updated_at: clock.now() });
     }
-    const wallets = dbs.map((db) => ({ db, wallet: createWalletService(db, config, clock, createUserService(db, clock)) }));
+    const wallets = dbs.map((db) => ({ db, wallet: walletFor(db, config, clock) }));
     await withTx(dbs[0] as Db, (tx) => (wallets[0] as (typeof wallets)[0]).wallet.deposit(tx, payer, money(25_000, 'MAD')));
     const attempts = Array.from({ length: 100 }, (_, i) => wallets[i % 2] as (typeof wallets)[0]).map(({ db, wallet }) => withTx(db, (tx) => wallet.transfer(tx, payer, payee, money(500, 'MAD'))));
     const results = await Promise.allSettled(attempts);

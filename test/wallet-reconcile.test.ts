@@ -1,9 +1,8 @@
 import { v7 as uuidv7 } from 'uuid';
 import { withTx } from '../src/db/tx';
 import { money } from '../src/money';
-import { createUserService } from '../src/modules/users/service';
 import { reconcileLedger } from '../src/modules/wallet/reconcile';
-import { createWalletService } from '../src/modules/wallet/service';
+import { walletFor } from './helpers/wallet';
 import { useTestContext } from './helpers/context';
 import { registerUser } from './helpers/factories';
 
@@ -11,7 +10,7 @@ import { registerUser } from './helpers/factories';
 const ctx = useTestContext();
 
 it('names each rule broken behind the service: an unbalanced movement, a refund beyond its original', async () => {
-  const wallet = createWalletService(ctx.db, ctx.config, ctx.clock, createUserService(ctx.db, ctx.clock));
+  const wallet = walletFor(ctx.db, ctx.config, ctx.clock);
   const user = await registerUser(ctx, 'buyer');
   const deposit = await withTx(ctx.db, (tx) => wallet.deposit(tx, user.id, money(5_000, 'MAD')));
   expect(await reconcileLedger(ctx.db)).toMatchObject({ clean: true, violations: [] });

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { withTx } from '../src/db/tx';
 import { money, rate } from '../src/money';
-import { createUserService } from '../src/modules/users/service';
 import { reconcileLedger } from '../src/modules/wallet/reconcile';
-import { createWalletService, type WalletService } from '../src/modules/wallet/service';
+import type { WalletService } from '../src/modules/wallet/service';
+import { walletFor } from './helpers/wallet';
 import { useTestContext } from './helpers/context';
 import { loginAdmin, registerUser, type TestUser } from './helpers/factories';
 import { expectProblem } from './helpers/problems';
@@ -19,7 +19,7 @@ let wallet: WalletService;
 let admin: TestUser;
 
 beforeAll(async () => {
-  wallet = createWalletService(ctx.db, ctx.config, ctx.clock, createUserService(ctx.db, ctx.clock));
+  wallet = walletFor(ctx.db, ctx.config, ctx.clock);
   admin = await loginAdmin(ctx);
 });
 afterEach(async () => {

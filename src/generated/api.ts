@@ -661,6 +661,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wallet/transactions/{transactionId}/proof": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Proof of one of your movements
+         * @description The movement's event in your wallet's chain with its inclusion proof in a signed checkpoint
+         *     (see `LedgerProof`). Yours only (404 otherwise). Until the event is in a signed checkpoint
+         *     (about `TRACE_CHECKPOINT_INTERVAL_MS`), a 409 `not-yet-logged` with `Retry-After`.
+         */
+        get: operations["getWalletTransactionProof"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallet/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Check your wallet's chain
+         * @description Every event of your wallet's chain in the traceability log (numbers, hashes, links, and
+         *     once logged, its leaf), then your balances as stored against the last event's `stateHash`:
+         *     a balance changed behind the ledger is caught. A wallet never used has nothing to check.
+         */
+        get: operations["verifyWallet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/traceability/keys": {
         parameters: {
             query?: never;
@@ -1941,6 +1985,41 @@ export interface components {
         WalletTransactionList: {
             data: components["schemas"]["WalletTransaction"][];
             nextCursor: components["schemas"]["NextCursor"];
+        };
+        /**
+         * @description One event of your wallet's chain in the traceability log: a movement (in `payload.transaction`,
+         *     with every posting) and your balances after it. `hash` is the SHA-256 of the RFC 8785
+         *     canonical JSON of `{ledgerAccountId, seq, type, actor, occurredAt, payload, stateHash,
+         *     prevHash}`; `stateHash` that of `{id, kind, userId, currency, available, held, version}`.
+         */
+        LedgerEvent: {
+            ledgerAccountId: components["schemas"]["Id"];
+            /** Format: int64 */
+            seq: number;
+            /** @example ledger.transfer */
+            type: string;
+            actor: components["schemas"]["TraceActor"];
+            occurredAt: components["schemas"]["Timestamp"];
+            payload: {
+                [key: string]: unknown;
+            };
+            stateHash: components["schemas"]["HexHash"];
+            prevHash: components["schemas"]["HexHash"];
+            hash: components["schemas"]["HexHash"];
+            logIndex: components["schemas"]["LogIndex"];
+        };
+        /**
+         * @description What proves a movement of your wallet without trusting our server: its event in your
+         *     wallet's chain, a signed checkpoint of the log, the inclusion proof of the event's leaf in
+         *     it, and the key. Check it offline: the event's hash from its canonical JSON, the leaf
+         *     (RFC 9162) and the proof up to the checkpoint's root, the checkpoint's signature with a key
+         *     you got from us before (`GET /api/v1/traceability/keys`), not from this document.
+         */
+        LedgerProof: {
+            event: components["schemas"]["LedgerEvent"];
+            checkpoint: components["schemas"]["PassportCheckpoint"];
+            inclusionProof: components["schemas"]["InclusionProof"];
+            key: components["schemas"]["PassportKey"];
         };
         SigningKey: {
             /** @example otomoto.dev/trace */
@@ -3756,6 +3835,59 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getWalletTransactionProof: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A movement of your wallet. */
+                transactionId: components["parameters"]["TransactionIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The proof. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerProof"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    verifyWallet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The verdict. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainVerification"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -19,14 +19,14 @@ import { createUserService } from './users/service';
 
 export function createServices(db: Db, config: Config, clock: Clock = systemClock) {
   // Each module gets the services of the modules it uses, and subscribes to their hooks itself:
-  // users ← auth, users ← sellers ← parts, trace ← parts (trace imports no module).
+  // users ← auth, users ← sellers ← parts, trace ← parts, users + trace ← wallet (trace imports no module).
   const users = createUserService(db, clock);
   const auth = createAuthService(db, config, clock, users);
   const sellers = createSellerService(db, config, clock, users);
   const trace = createTraceService(db, config, clock);
   const parts = createPartService(db, config, clock, sellers, trace);
   // OtoPay's ledger (issue 12, in progress): a service without routes yet.
-  const wallet = createWalletService(db, config, clock, users);
+  const wallet = createWalletService(db, config, clock, users, trace);
   return { auth, users, sellers, trace, parts, wallet };
 }
 

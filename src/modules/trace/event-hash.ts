@@ -11,8 +11,14 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 export type Actor = { type: 'user'; userId: string; role: 'buyer' | 'seller' | 'admin' } | { type: 'system' };
 
-/** What a chain is about: a listing (`partId` in its events), or the log itself (its signing keys). */
-export type Subject = { type: 'part'; id: string } | { type: 'log'; id: string };
+/**
+ * What a chain is about: a listing (`partId` in its events), an OtoPay ledger account
+ * (`ledgerAccountId`: its movements), or the log itself (`log`: its signing keys).
+ */
+export type Subject = { type: 'part'; id: string } | { type: 'account'; id: string } | { type: 'log'; id: string };
+
+/** The name a subject's id has in its events' hashed document. */
+const SUBJECT_FIELDS: Record<Subject['type'], string> = { part: 'partId', account: 'ledgerAccountId', log: 'log' };
 
 /** An event without its own hash: every field the hash covers. */
 export interface EventContent {
@@ -37,7 +43,7 @@ export function canonicalJson(value: unknown): string {
 export const sha256Hex = (text: string | Buffer): string => hash('sha256', text, 'hex');
 
 /** The subject's id under the name its events carry. */
-const subjectField = (subject: Subject): Record<string, string> => (subject.type === 'part' ? { partId: subject.id } : { log: subject.id });
+const subjectField = (subject: Subject): Record<string, string> => ({ [SUBJECT_FIELDS[subject.type]]: subject.id });
 
 /** The document an event's hash is taken over, as its readers see it. */
 export function hashedDocument(event: EventContent): Record<string, unknown> {
@@ -69,12 +75,40 @@ export interface StoredEvent {
  * even into an equivalent but not canonical form, no longer gives the hash.
  */
 export function canonicalEventText(row: StoredEvent): string {
-  const id = JSON.stringify(row.subject_id);
-  const subject = row.subject_type === 'part' ? `"partId":${id}` : `"log":${id}`;
-  // JCS orders keys by UTF-16 code units: actor, log | occurredAt, partId, payload, prevHash, seq, stateHash, type.
-  const occurred = `"occurredAt":${JSON.stringify(row.occurred_at)}`;
-  const middle = row.subject_type === 'part' ? `${occurred},${subject}` : `${subject},${occurred}`;
-  return `{"actor":${row.actor_json},${middle},"payload":${row.payload_json},"prevHash":${JSON.stringify(row.prev_hash)},"seq":${Number(row.seq)},"stateHash":${JSON.stringify(row.state_hash)},"type":${JSON.stringify(row.type)}}`;
+  const fields = [
+    row.actor_json,
+    JSON.stringify(row.subject_id),
+    JSON.stringify(row.occurred_at),
+    row.payload_json,
+    JSON.stringify(row.prev_hash),
+    String(Number(row.seq)),
+    JSON.stringify(row.state_hash),
+    JSON.stringify(row.type),
+  ];
+  return templateOf(row.subject_type)(fields);
+}
+
+type Template = (fields: readonly string[]) => string;
+const templates = new Map<string, Template>();
+
+/**
+ * The document's members in JCS order (keys sorted by UTF-16 code units, as `sort` compares
+ * strings), worked out once per subject type: where the subject's id falls among the other
+ * keys depends on its name. An unknown subject type has no name: its events cannot be hashed.
+ */
+function templateOf(subjectType: string): Template {
+  let template = templates.get(subjectType);
+  if (!template) {
+    const subjectKey = SUBJECT_FIELDS[subjectType as Subject['type']];
+    if (subjectKey === undefined) throw new TypeError(`no chain has subjects of type ${JSON.stringify(subjectType)}`);
+    const keys = ['actor', subjectKey, 'occurredAt', 'payload', 'prevHash', 'seq', 'stateHash', 'type'];
+    const order = keys.map((key, i) => ({ key, i })).sort((a, b) => (a.key < b.key ? -1 : 1));
+    // Compiled once, from constant key names: the log audit assembles a million of these.
+    const body = order.map(({ key, i }, n) => `${JSON.stringify(`${n === 0 ? '{' : ','}"${key}":`)} + f[${i}]`).join(' + ');
+    template = new Function('f', `return ${body} + "}";`) as Template;
+    templates.set(subjectType, template);
+  }
+  return template;
 }
 
 /** The hash of a subject's state (a listing's snapshot): what `stateHash` records and `verify` compares. */

@@ -4,7 +4,7 @@ import type { Queryable, Tx } from '../../db/tx';
 import { Problem } from '../../http/problems';
 import { compare, money, splitByRate, subtract, type Money, type Rate } from '../../money';
 import { openAccount, takeWriteLock } from './accounts';
-import { postMovement, type PostedTransaction, type PostingInput } from './ledger';
+import { postMovement, type LedgerContext, type PostedTransaction, type PostingInput } from './ledger';
 
 /**
  * Escrow for the order flow: funds taken from a buyer's wallet into the platform's escrow account
@@ -45,9 +45,9 @@ const holdOf = (row: HoldRow): Hold => ({
   resolvedBy: row.resolved_by,
 });
 
-export async function placeHold(tx: Tx, userId: string, amount: Money, reference: string, now: string): Promise<{ hold: Hold; transaction: PostedTransaction }> {
-  const wallet = await openAccount(tx, 'wallet', amount.currency, now, userId);
-  const escrow = await openAccount(tx, 'escrow', amount.currency, now);
+export async function placeHold(tx: Tx, userId: string, amount: Money, reference: string, ctx: LedgerContext): Promise<{ hold: Hold; transaction: PostedTransaction }> {
+  const wallet = await openAccount(tx, 'wallet', amount.currency, ctx.now, userId);
+  const escrow = await openAccount(tx, 'escrow', amount.currency, ctx.now);
   const transaction = await postMovement(
     tx,
     {
@@ -60,10 +60,10 @@ export async function placeHold(tx: Tx, userId: string, amount: Money, reference
         { accountId: escrow.id, bucket: 'held', amount: amount.amount },
       ],
     },
-    now,
+    ctx,
   );
   const row: HoldRow = { id: uuidv7(), account_id: wallet.id, reference, amount: amount.amount, currency: amount.currency, status: 'open', transaction_id: transaction.id, resolved_by: null };
-  await tx('ledger_holds').insert({ ...row, created_at: now });
+  await tx('ledger_holds').insert({ ...row, created_at: ctx.now });
   return { hold: holdOf(row), transaction };
 }
 
@@ -92,16 +92,16 @@ export interface Capture {
   commission: Rate;
 }
 
-export async function captureHold(tx: Tx, holdId: string, capture: Capture, now: string): Promise<{ hold: Hold; transaction: PostedTransaction; commission: Money }> {
+export async function captureHold(tx: Tx, holdId: string, capture: Capture, ctx: LedgerContext): Promise<{ hold: Hold; transaction: PostedTransaction; commission: Money }> {
   const hold = await openHold(tx, holdId);
   const captured = capture.amount ?? hold.amount;
   if (captured.currency !== hold.amount.currency || captured.amount <= 0 || compare(captured, hold.amount) > 0) {
     throw new Problem('validation-error', `A capture takes more than nothing and at most the ${hold.amount.amount} held, in ${hold.amount.currency}.`);
   }
   const { currency } = hold.amount;
-  const escrow = await openAccount(tx, 'escrow', currency, now);
-  const payee = await openAccount(tx, 'wallet', currency, now, capture.payeeId);
-  const fees = await openAccount(tx, 'fees', currency, now);
+  const escrow = await openAccount(tx, 'escrow', currency, ctx.now);
+  const payee = await openAccount(tx, 'wallet', currency, ctx.now, capture.payeeId);
+  const fees = await openAccount(tx, 'fees', currency, ctx.now);
   const { part: commission, rest: toPayee } = splitByRate(captured, capture.commission);
   const back = subtract(hold.amount, captured);
   const postings: PostingInput[] = [
@@ -110,13 +110,13 @@ export async function captureHold(tx: Tx, holdId: string, capture: Capture, now:
     { accountId: fees.id, bucket: 'available', amount: commission.amount },
     { accountId: hold.accountId, bucket: 'available', amount: back.amount },
   ].filter((p) => p.amount !== 0) as PostingInput[];
-  const transaction = await postMovement(tx, { kind: 'capture', amount: captured, reference: hold.reference, postings }, now);
-  return { hold: await resolve(tx, hold, 'captured', transaction, now), transaction, commission };
+  const transaction = await postMovement(tx, { kind: 'capture', amount: captured, reference: hold.reference, postings }, ctx);
+  return { hold: await resolve(tx, hold, 'captured', transaction, ctx.now), transaction, commission };
 }
 
-export async function voidHold(tx: Tx, holdId: string, now: string): Promise<{ hold: Hold; transaction: PostedTransaction }> {
+export async function voidHold(tx: Tx, holdId: string, ctx: LedgerContext): Promise<{ hold: Hold; transaction: PostedTransaction }> {
   const hold = await openHold(tx, holdId);
-  const escrow = await openAccount(tx, 'escrow', hold.amount.currency, now);
+  const escrow = await openAccount(tx, 'escrow', hold.amount.currency, ctx.now);
   const transaction = await postMovement(
     tx,
     {
@@ -128,9 +128,9 @@ export async function voidHold(tx: Tx, holdId: string, now: string): Promise<{ h
         { accountId: hold.accountId, bucket: 'available', amount: hold.amount.amount },
       ],
     },
-    now,
+    ctx,
   );
-  return { hold: await resolve(tx, hold, 'voided', transaction, now), transaction };
+  return { hold: await resolve(tx, hold, 'voided', transaction, ctx.now), transaction };
 }
 
 /** What a wallet has in escrow: its open holds. */

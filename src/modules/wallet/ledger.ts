@@ -2,6 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Tx } from '../../db/tx';
 import { Problem } from '../../http/problems';
 import type { Money } from '../../money';
+import type { NewEvent } from '../trace/service';
 import { lockAccounts, takeWriteLock, type Account, type Bucket } from './accounts';
 
 /**
@@ -40,6 +41,26 @@ export interface PostedTransaction {
   /** Every touched account after the movement. */
   accounts: Map<string, Account>;
 }
+
+/** Appends events to the traceability log in the caller's transaction (the trace service's `appendMany`). */
+export type Recorder = (tx: Tx, events: readonly NewEvent[]) => Promise<unknown>;
+
+/** What every movement is posted with: its time, and where its events go. */
+export interface LedgerContext {
+  now: string;
+  record: Recorder;
+}
+
+/** What an account's events record as its state, and what its verification compares with the row. */
+export const accountSnapshot = (account: Account) => ({
+  id: account.id,
+  kind: account.kind,
+  userId: account.userId,
+  currency: account.currency,
+  available: account.available,
+  held: account.held,
+  version: account.version,
+});
 
 /** A movement this code built wrong: a bug, never the user's doing. */
 export class LedgerInvariantError extends Error {
@@ -81,7 +102,29 @@ function merged(postings: readonly PostingInput[]): PostingInput[] {
   return [...byKey.values()].filter((p) => p.amount !== 0);
 }
 
-export async function postMovement(tx: Tx, movement: MovementInput, now: string): Promise<PostedTransaction> {
+/**
+ * Each account a movement touched gets one event in its chain of the traceability log, in the
+ * movement's transaction: the whole movement (every posting, so one account's chain shows where
+ * its money went) and the account's balances after it. A balance edited behind the ledger then
+ * no longer matches its chain, and a rewritten chain no longer matches the signed log.
+ */
+function movementEvents(id: string, input: MovementInput, accounts: Map<string, Account>): NewEvent[] {
+  const transaction = {
+    id,
+    kind: input.kind,
+    amount: { amount: input.amount.amount, currency: input.amount.currency },
+    initiatorId: input.initiatorId ?? null,
+    reference: input.reference ?? null,
+    refundOf: input.refundOf ?? null,
+    memo: input.memo ?? null,
+    postings: input.postings.map((p) => ({ accountId: p.accountId, bucket: p.bucket, amount: p.amount })),
+  };
+  return [...accounts.values()]
+    .sort((a, b) => (a.id < b.id ? -1 : 1))
+    .map((account) => ({ subject: { type: 'account', id: account.id }, type: `ledger.${input.kind}`, actor: { type: 'system' }, payload: { transaction }, state: accountSnapshot(account) }));
+}
+
+export async function postMovement(tx: Tx, movement: MovementInput, { now, record }: LedgerContext): Promise<PostedTransaction> {
   const input = { ...movement, postings: merged(movement.postings) };
   checkBalanced(input);
   const { currency } = input.amount;
@@ -119,5 +162,6 @@ export async function postMovement(tx: Tx, movement: MovementInput, now: string)
     account.version += 1;
     await tx('ledger_accounts').where({ id: account.id }).update({ available: account.available, held: account.held, version: account.version });
   }
+  await record(tx, movementEvents(id, input, accounts));
   return { id, kind: input.kind, amount: input.amount, createdAt: now, memo: input.memo ?? null, postings: input.postings, accounts };
 }

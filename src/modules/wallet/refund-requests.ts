@@ -6,7 +6,7 @@ import { cursorField, decodeCursor, toPage, type Page } from '../../http/paginat
 import { Problem } from '../../http/problems';
 import { money } from '../../money';
 import { findWallet, takeWriteLock } from './accounts';
-import type { TransactionKind } from './ledger';
+import type { LedgerContext, TransactionKind } from './ledger';
 import { partiesOf, refundMovement } from './refunds';
 import { statementEntries } from './statement';
 
@@ -103,9 +103,10 @@ async function lockedPending(tx: Tx, id: string): Promise<RequestRow> {
   return row;
 }
 
-export async function decideRequest(tx: Tx, adminId: string, id: string, decision: 'approve' | 'reject', note: string | null, now: string): Promise<RefundRequestView> {
+export async function decideRequest(tx: Tx, adminId: string, id: string, decision: 'approve' | 'reject', note: string | null, ctx: LedgerContext): Promise<RefundRequestView> {
+  const { now } = ctx;
   const row = await lockedPending(tx, id);
-  const refund = decision === 'approve' ? await refundMovement(tx, row.transaction_id, { reason: row.reason, initiatorId: adminId }, now) : null;
+  const refund = decision === 'approve' ? await refundMovement(tx, row.transaction_id, { reason: row.reason, initiatorId: adminId }, ctx) : null;
   const decided: RequestRow = { ...row, status: refund ? 'approved' : 'rejected', refund_id: refund?.id ?? null, decision_note: note, decided_at: now };
   await tx('refund_requests').where({ id, status: 'pending' }).update({ status: decided.status, refund_id: decided.refund_id, decided_by: adminId, decision_note: note, decided_at: now });
   return viewOf(decided);

@@ -3,7 +3,7 @@ import type { Queryable, Tx } from '../../db/tx';
 import { Problem } from '../../http/problems';
 import { allocate, money, type Money } from '../../money';
 import { takeWriteLock } from './accounts';
-import { LedgerInvariantError, postMovement, type PostedTransaction, type TransactionKind } from './ledger';
+import { LedgerInvariantError, postMovement, type LedgerContext, type PostedTransaction, type TransactionKind } from './ledger';
 
 /**
  * Refunds: a movement reversed, in full or in part, by a new movement linked to it. The parties
@@ -76,7 +76,7 @@ export interface RefundInput {
   initiatorId: string;
 }
 
-export async function refundMovement(tx: Tx, transactionId: string, input: RefundInput, now: string): Promise<PostedTransaction> {
+export async function refundMovement(tx: Tx, transactionId: string, input: RefundInput, ctx: LedgerContext): Promise<PostedTransaction> {
   const original = await lockedOriginal(tx, transactionId);
   const parties = await partiesOf(tx, original);
   const soFar = await refundedSoFar(tx, original);
@@ -98,6 +98,6 @@ export async function refundMovement(tx: Tx, transactionId: string, input: Refun
         { accountId: parties.payer, bucket: 'available', amount: amount.amount },
       ],
     },
-    now,
+    ctx,
   );
 }

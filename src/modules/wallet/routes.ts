@@ -25,6 +25,8 @@ export function walletHandlers(wallet: WalletService) {
       const { kind, from, to, limit, cursor } = ctx.query;
       return { status: 200, body: await wallet.statement(requireAuth(ctx).userId, { kind, from, to, cursor, limit: limit ?? DEFAULT_LIMIT }) };
     },
+    verifyWallet: async (ctx) => ({ status: 200, body: await wallet.verify(requireAuth(ctx).userId) }),
+    getWalletTransactionProof: async (ctx) => ({ status: 200, body: await wallet.proof(requireAuth(ctx).userId, ctx.params.transactionId) }),
     reconcileLedger: async () => ({ status: 200, body: await wallet.reconcile() }),
     refundTransaction: async (ctx) => {
       const { amount, reason } = ctx.body;

@@ -5,10 +5,11 @@ import type { Tx } from '../../db/tx';
 import { cursorField, decodeCursor, toPage, type Page } from '../../http/pagination';
 import { Problem } from '../../http/problems';
 import { add, money, type Money } from '../../money';
+import type { ChainVerdict, Subject, TraceService } from '../trace/service';
 import type { UserService } from '../users/service';
 import { findWallet, lockAccounts, openAccount, takeWriteLock } from './accounts';
 import { captureHold, heldInEscrow, placeHold, voidHold, type Capture } from './holds';
-import { postMovement, type PostedTransaction } from './ledger';
+import { accountSnapshot, postMovement, type LedgerContext, type PostedTransaction } from './ledger';
 import { reconcileLedger, type Reconciliation } from './reconcile';
 import { decideRequest, findRequest, requestRefund, requestsOf, type RefundRequestView } from './refund-requests';
 import { refundMovement } from './refunds';
@@ -42,8 +43,15 @@ export type Recipient = { userId: string } | { email: string };
  * transfers, escrow holds, the statement, refunds and refund requests, reconciliation. Not yet:
  * withdrawals, the admin wallet reads, the trace log entries.
  */
-export function createWalletService(db: Db, config: Config, clock: Clock, users: UserService, provider: PaymentProvider = config.wallet.paymentProvider === 'sandbox' ? sandboxProvider() : noProvider) {
+const accountSubject = (id: string): Subject => ({ type: 'account', id });
+
+/** The trace service's parts the wallet uses: its movements are events of the same log as the listings'. */
+export type WalletTrace = Pick<TraceService, 'appendMany' | 'verify' | 'chain' | 'proofOfLeaf' | 'loggedWithinSeconds'>;
+
+export function createWalletService(db: Db, config: Config, clock: Clock, users: UserService, trace: WalletTrace, provider: PaymentProvider = config.wallet.paymentProvider === 'sandbox' ? sandboxProvider() : noProvider) {
   const { currency } = config;
+  /** The time of a movement, and the log its events go to. */
+  const ledger = (): LedgerContext => ({ now: isoNow(clock), record: trace.appendMany });
   const { depositMax, depositDailyMax } = config.wallet;
   const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -106,7 +114,8 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
     /** Money in from outside, settled (by a provider's `reference`): funding → the wallet. */
     async deposit(tx: Tx, userId: string, amount: Money, reference: string | null = null): Promise<PostedTransaction> {
       const value = checkAmount(amount);
-      const now = isoNow(clock);
+      const context = ledger();
+      const { now } = context;
       const funding = await openAccount(tx, 'funding', currency, now);
       const wallet = await openAccount(tx, 'wallet', currency, now, userId);
       return postMovement(
@@ -121,14 +130,15 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
             { accountId: wallet.id, bucket: 'available', amount: value.amount },
           ],
         },
-        now,
+        context,
       );
     },
 
     async transfer(tx: Tx, fromUserId: string, toUserId: string, amount: Money, memo?: string): Promise<PostedTransaction> {
       const value = checkAmount(amount);
       if (fromUserId === toUserId) throw new Problem('transfer-to-self', 'A transfer goes to another user.');
-      const now = isoNow(clock);
+      const context = ledger();
+      const { now } = context;
       const from = await openAccount(tx, 'wallet', currency, now, fromUserId);
       const to = await openAccount(tx, 'wallet', currency, now, toUserId);
       return postMovement(
@@ -143,7 +153,7 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
             { accountId: to.id, bucket: 'available', amount: value.amount },
           ],
         },
-        now,
+        context,
       );
     },
 
@@ -179,21 +189,51 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
 
     /** An admin's refund of a movement (docs/wallet.md, Refunds). */
     async refund(tx: Tx, adminId: string, transactionId: string, input: { amount?: Money; reason: string }): Promise<RefundView> {
-      const posted = await refundMovement(tx, transactionId, { amount: input.amount, reason: input.reason, initiatorId: adminId }, isoNow(clock));
+      const posted = await refundMovement(tx, transactionId, { amount: input.amount, reason: input.reason, initiatorId: adminId }, ledger());
       return { id: posted.id, refundOf: transactionId, amount: posted.amount, reason: input.reason, createdAt: posted.createdAt };
     },
 
     requestRefund: (tx: Tx, userId: string, transactionId: string, reason: string): Promise<RefundRequestView> => requestRefund(tx, userId, transactionId, reason, isoNow(clock)),
     refundRequests: (userId: string, limit: number, cursor?: string): Promise<Page<RefundRequestView>> => requestsOf(db, userId, limit, cursor),
     refundRequest: (userId: string, id: string): Promise<RefundRequestView> => findRequest(db, id, userId),
-    decideRefundRequest: (tx: Tx, adminId: string, id: string, decision: 'approve' | 'reject', note: string | null): Promise<RefundRequestView> => decideRequest(tx, adminId, id, decision, note, isoNow(clock)),
+    decideRefundRequest: (tx: Tx, adminId: string, id: string, decision: 'approve' | 'reject', note: string | null): Promise<RefundRequestView> => decideRequest(tx, adminId, id, decision, note, ledger()),
+
+    /** The user's wallet chain in the trace log checked, and the stored balances against its last state. */
+    async verify(userId: string): Promise<ChainVerdict> {
+      const wallet = await findWallet(db, userId, currency);
+      if (!wallet) return { valid: true, checkedEvents: 0, firstInvalid: null };
+      return trace.verify(accountSubject(wallet.id), accountSnapshot(wallet));
+    },
+
+    /** A movement of the user's wallet, proven: its event in the wallet's chain, included in a signed checkpoint. */
+    async proof(userId: string, transactionId: string) {
+      const entry = await this.movement(userId, transactionId);
+      const wallet = (await findWallet(db, userId, currency)) as { id: string };
+      const event = (await trace.chain(accountSubject(wallet.id))).find((e) => (e.payload as { transaction?: { id?: string } }).transaction?.id === entry.id);
+      // A capture that paid all of a hold to the seller posted nothing to the buyer's wallet: its
+      // events are the escrow's and the seller's chains', not this one's.
+      if (!event) throw new Problem('not-found', "This movement changed no balance of your wallet: it has no event in your wallet's chain.");
+      const proof = await trace.proofOfLeaf(event.logIndex);
+      if (!proof) {
+        const seconds = trace.loggedWithinSeconds();
+        throw new Problem('not-yet-logged', `The movement is not yet in a signed checkpoint; retry in ${seconds} seconds.`, { headers: { 'Retry-After': String(seconds) } });
+      }
+      const { subject, ...rest } = event;
+      const { checkpoint, inclusionProof, key } = proof;
+      return {
+        event: { ledgerAccountId: subject.id, ...rest, logIndex: event.logIndex as number },
+        checkpoint: { origin: checkpoint.origin, treeSize: checkpoint.treeSize, rootHash: checkpoint.rootHash, note: checkpoint.note },
+        inclusionProof,
+        key: { name: key.name, keyId: key.keyId, verifierKey: key.verifierKey },
+      };
+    },
 
     /** The whole ledger against its rules (docs/wallet.md); `progress` after each check. */
     reconcile: (progress?: (done: number, total: number, name: string) => void): Promise<Reconciliation> => reconcileLedger(db, progress),
 
-    hold: (tx: Tx, userId: string, amount: Money, reference: string) => placeHold(tx, userId, checkAmount(amount), reference, isoNow(clock)),
-    capture: (tx: Tx, holdId: string, capture: Capture) => captureHold(tx, holdId, capture, isoNow(clock)),
-    void: (tx: Tx, holdId: string) => voidHold(tx, holdId, isoNow(clock)),
+    hold: (tx: Tx, userId: string, amount: Money, reference: string) => placeHold(tx, userId, checkAmount(amount), reference, ledger()),
+    capture: (tx: Tx, holdId: string, capture: Capture) => captureHold(tx, holdId, capture, ledger()),
+    void: (tx: Tx, holdId: string) => voidHold(tx, holdId, ledger()),
   };
 }
 
