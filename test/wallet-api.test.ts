@@ -215,3 +215,26 @@ describe('GET /api/v1/admin/ledger/reconcile', () => {
     expectProblem(await ctx.http().get('/api/v1/admin/ledger/reconcile').set(user.auth), 403, 'forbidden');
   });
 });
+
+describe('admin reads: /api/v1/admin/wallet/...', () => {
+  it("show any buyer's or seller's balance and statement as they see them, and any movement with every posting", async () => {
+    const admin = await loginAdmin(ctx);
+    const [payer, payee] = [await funded(9_000), await funded(0, 'seller')];
+    const sent = (await send(payer, { recipient: { userId: payee.id }, amount: mad(1_200), memo: 'Bougies' }).expect(201)).body;
+    expect((await ctx.http().get(`/api/v1/admin/wallet/users/${payer.id}`).set(admin.auth).expect(200)).body).toEqual(await balanceOf(payer));
+    const statement = (await ctx.http().get(`/api/v1/admin/wallet/users/${payer.id}/transactions?kind=transfer`).set(admin.auth).expect(200)).body;
+    expect(statement).toEqual((await ctx.http().get('/api/v1/wallet/transactions?kind=transfer').set(payer.auth).expect(200)).body);
+    const movement = (await ctx.http().get(`/api/v1/admin/wallet/transactions/${sent.id}`).set(admin.auth).expect(200)).body;
+    expect(movement).toMatchObject({ id: sent.id, kind: 'transfer', amount: mad(1_200), initiatorId: payer.id, memo: 'Bougies' });
+    expect(movement.postings.map((p: { userId: string; amount: unknown }) => [p.userId, p.amount])).toEqual(
+      expect.arrayContaining([
+        [payer.id, mad(-1_200)],
+        [payee.id, mad(1_200)],
+      ]),
+    );
+    expectProblem(await ctx.http().get(`/api/v1/admin/wallet/users/${randomUUID()}`).set(admin.auth), 404, 'not-found');
+    expectProblem(await ctx.http().get(`/api/v1/admin/wallet/users/${admin.id}`).set(admin.auth), 404, 'not-found');
+    expectProblem(await ctx.http().get(`/api/v1/admin/wallet/transactions/${randomUUID()}`).set(admin.auth), 404, 'not-found');
+    expectProblem(await ctx.http().get(`/api/v1/admin/wallet/users/${payee.id}`).set(payer.auth), 403, 'forbidden');
+  });
+});

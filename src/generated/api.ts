@@ -1072,6 +1072,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/wallet/users/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A user's wallet
+         * @description Any buyer's or seller's balance, as they see it. Admins only; an unknown user is a 404.
+         */
+        get: operations["getUserWalletAsAdmin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/wallet/users/{userId}/transactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A user's wallet movements
+         * @description Any buyer's or seller's statement, as they see it, with the same filters and paging. Admins only.
+         */
+        get: operations["listUserWalletTransactionsAsAdmin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/wallet/transactions/{transactionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A movement, every posting included
+         * @description Any movement of the ledger with all its postings, the platform's accounts included. Admins only.
+         */
+        get: operations["getLedgerTransactionAsAdmin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/wallet/transactions/{transactionId}/refunds": {
         parameters: {
             query?: never;
@@ -2107,6 +2167,28 @@ export interface components {
         RefundRequestInput: {
             transactionId: components["schemas"]["Id"];
             reason: components["schemas"]["schemas-Reason"];
+        };
+        LedgerPosting: {
+            accountId: components["schemas"]["Id"];
+            /** @enum {string} */
+            accountKind: "wallet" | "funding" | "payouts" | "escrow" | "fees";
+            /** @description The wallet's owner; null for the platform's accounts. */
+            userId: components["schemas"]["Id"] | null;
+            /** @enum {string} */
+            bucket: "available" | "held";
+            amount: components["schemas"]["MoneyChange"];
+        };
+        /** @description A movement as the ledger holds it, every posting included (admins). */
+        LedgerTransaction: {
+            id: components["schemas"]["Id"];
+            kind: components["schemas"]["WalletTransactionKind"];
+            amount: components["schemas"]["Money"];
+            initiatorId: components["schemas"]["Id"] | null;
+            reference: string | null;
+            refundOf: components["schemas"]["Id"] | null;
+            memo: string | null;
+            postings: components["schemas"]["LedgerPosting"][];
+            createdAt: components["schemas"]["Timestamp"];
         };
         RefundInput: {
             /** @description How much to refund; all that is left of the movement when absent. */
@@ -4545,6 +4627,101 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RefundRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getUserWalletAsAdmin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id. */
+                userId: components["parameters"]["UserIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The balance. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Wallet"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listUserWalletTransactionsAsAdmin: {
+        parameters: {
+            query?: {
+                /** @description Only movements of this kind. */
+                kind?: components["parameters"]["TransactionKindQuery"];
+                /** @description Only movements made at or after this time. */
+                from?: components["parameters"]["CreatedFromQuery"];
+                /** @description Only movements made before this time. */
+                to?: components["parameters"]["CreatedBeforeQuery"];
+                /** @description Page size (1–100). */
+                limit?: components["parameters"]["LimitQuery"];
+                /** @description Cursor from the previous page's `nextCursor`. */
+                cursor?: components["parameters"]["CursorQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description User id. */
+                userId: components["parameters"]["UserIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of movements, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WalletTransactionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getLedgerTransactionAsAdmin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A movement of your wallet. */
+                transactionId: components["parameters"]["TransactionIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The movement. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerTransaction"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -27,6 +27,12 @@ export function walletHandlers(wallet: WalletService) {
     },
     verifyWallet: async (ctx) => ({ status: 200, body: await wallet.verify(requireAuth(ctx).userId) }),
     getWalletTransactionProof: async (ctx) => ({ status: 200, body: await wallet.proof(requireAuth(ctx).userId, ctx.params.transactionId) }),
+    getUserWalletAsAdmin: async (ctx) => ({ status: 200, body: { ...(await wallet.balanceOf(ctx.params.userId)), currency: wallet.currency } }),
+    listUserWalletTransactionsAsAdmin: async (ctx) => {
+      const { kind, from, to, limit, cursor } = ctx.query;
+      return { status: 200, body: await wallet.statementOf(ctx.params.userId, { kind, from, to, cursor, limit: limit ?? DEFAULT_LIMIT }) };
+    },
+    getLedgerTransactionAsAdmin: async (ctx) => ({ status: 200, body: await wallet.ledgerTransaction(ctx.params.transactionId) }),
     reconcileLedger: async () => ({ status: 200, body: await wallet.reconcile() }),
     refundTransaction: async (ctx) => {
       const { amount, reason } = ctx.body;

@@ -14,7 +14,7 @@ import { reconcileLedger, type Reconciliation } from './reconcile';
 import { decideRequest, findRequest, requestRefund, requestsOf, type RefundRequestView } from './refund-requests';
 import { refundMovement } from './refunds';
 import { noProvider, ProviderUnavailable, sandboxProvider, type PaymentProvider } from './payment-provider';
-import { statementEntries, statementIds, type StatementEntry, type StatementFilter } from './statement';
+import { ledgerTransaction, statementEntries, statementIds, type StatementEntry, type StatementFilter } from './statement';
 
 export type { Capture, Hold } from './holds';
 export type { PostedTransaction } from './ledger';
@@ -197,6 +197,22 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
     refundRequests: (userId: string, limit: number, cursor?: string): Promise<Page<RefundRequestView>> => requestsOf(db, userId, limit, cursor),
     refundRequest: (userId: string, id: string): Promise<RefundRequestView> => findRequest(db, id, userId),
     decideRefundRequest: (tx: Tx, adminId: string, id: string, decision: 'approve' | 'reject', note: string | null): Promise<RefundRequestView> => decideRequest(tx, adminId, id, decision, note, ledger()),
+
+    /** For admins: a user's wallet, as they see it; 404 for no buyer or seller. */
+    async balanceOf(userId: string): Promise<{ available: Money; held: Money }> {
+      const account = await users.findAccount(db, userId);
+      if (!account || account.role === 'admin') throw new Problem('not-found', 'No buyer or seller has this id.');
+      return this.balance(userId);
+    },
+
+    /** For admins: a user's statement, as they see it. */
+    async statementOf(userId: string, filter: Omit<StatementFilter, 'before'> & { cursor?: string }): Promise<Page<StatementEntry>> {
+      await this.balanceOf(userId);
+      return this.statement(userId, filter);
+    },
+
+    /** For admins: any movement with every posting. */
+    ledgerTransaction: (transactionId: string) => ledgerTransaction(db, transactionId),
 
     /** The user's wallet chain in the trace log checked, and the stored balances against its last state. */
     async verify(userId: string): Promise<ChainVerdict> {

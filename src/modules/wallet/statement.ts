@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/tx';
+import { Problem } from '../../http/problems';
 import { money, type Money } from '../../money';
 import type { TransactionKind } from './ledger';
 
@@ -101,4 +102,30 @@ export async function statementEntries(db: Queryable, accountId: string, ids: re
       },
     ];
   });
+}
+
+/** A movement as the ledger holds it, every posting with its account (admins' view). */
+export async function ledgerTransaction(db: Queryable, transactionId: string) {
+  const t = (await db('ledger_transactions').where({ id: transactionId }).first()) as
+    | { id: string; kind: TransactionKind; amount: number | string; currency: string; initiator_id: string | null; reference: string | null; refund_of: string | null; memo: string | null; created_at: string }
+    | undefined;
+  if (!t) throw new Problem('not-found', 'No such movement.');
+  const postings = (await db('ledger_postings as p').join('ledger_accounts as a', 'a.id', 'p.account_id').select('p.account_id', 'a.kind', 'a.user_id', 'p.bucket', 'p.amount').where('p.transaction_id', transactionId).orderBy('p.id')) as {
+    account_id: string;
+    kind: string;
+    user_id: string | null;
+    bucket: 'available' | 'held';
+    amount: number | string;
+  }[];
+  return {
+    id: t.id,
+    kind: t.kind,
+    amount: money(Number(t.amount), t.currency),
+    initiatorId: t.initiator_id,
+    reference: t.reference,
+    refundOf: t.refund_of,
+    memo: t.memo,
+    postings: postings.map((p) => ({ accountId: p.account_id, accountKind: p.kind as 'wallet', userId: p.user_id, bucket: p.bucket, amount: money(Number(p.amount), t.currency) })),
+    createdAt: new Date(t.created_at).toISOString(),
+  };
 }
