@@ -13,6 +13,9 @@ import type { Knex } from 'knex';
  *   transactions are ever updated or deleted: triggers refuse it on both databases.
  * - `ledger_holds`: funds taken from a wallet into escrow for an opaque reference, resolved at
  *   most once (captured or voided).
+ * - `ledger_withdrawals`: money leaving a wallet for a bank account: held in the wallet until the
+ *   payout provider says it is paid (to the payouts account) or failed (back to available). Only a
+ *   masked account number is kept.
  * - `refund_requests`: a user's request to have a movement refunded, decided once by an admin; an
  *   approval points at the one refund it made.
  */
@@ -87,6 +90,27 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['account_id', 'status'], 'ledger_holds_account_idx');
   });
 
+  await knex.schema.createTable('ledger_withdrawals', (t) => {
+    t.uuid('id').primary();
+    t.uuid('account_id').notNullable().references('ledger_accounts.id');
+    t.uuid('transaction_id').notNullable().references('ledger_transactions.id');
+    t.bigInteger('amount').notNullable();
+    t.string('currency', 3).notNullable();
+    t.string('destination_type', 4).notNullable();
+    t.string('destination_masked', 40).notNullable();
+    t.string('status', 7).notNullable();
+    t.uuid('settled_by').references('ledger_transactions.id');
+    t.string('failure_reason', 200);
+    t.timestamp('created_at', tz).notNullable();
+    t.timestamp('settled_at', tz);
+    t.check('amount > 0', [], 'ledger_withdrawals_amount');
+    t.check("destination_type IN ('rib', 'iban')", [], 'ledger_withdrawals_destination');
+    t.check("status IN ('pending', 'paid', 'failed')", [], 'ledger_withdrawals_status');
+    t.check("(status = 'pending') = (settled_by IS NULL)", [], 'ledger_withdrawals_settlement');
+    t.index(['account_id', 'id'], 'ledger_withdrawals_account_idx');
+    t.index(['status', 'id'], 'ledger_withdrawals_status_idx');
+  });
+
   await knex.schema.createTable('refund_requests', (t) => {
     t.uuid('id').primary();
     t.uuid('transaction_id').notNullable().references('ledger_transactions.id');
@@ -129,6 +153,7 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTable('refund_requests');
+  await knex.schema.dropTable('ledger_withdrawals');
   await knex.schema.dropTable('ledger_holds');
   await knex.schema.dropTable('ledger_postings');
   await knex.schema.dropTable('ledger_transactions');

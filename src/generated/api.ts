@@ -619,6 +619,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wallet/withdrawals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send money to your bank account
+         * @description Takes `amount` from your available balance and holds it while the payout provider sends it
+         *     to the bank account (a Moroccan RIB or an IBAN, checked: 400 otherwise). The answer is 202
+         *     with the withdrawal `pending`; follow it with `GET /api/v1/wallet/withdrawals/{id}`: `paid`,
+         *     or `failed` with the money available again. `Idempotency-Key` required. More than your
+         *     available balance is a 409 `insufficient-funds`. The `sandbox` provider pays at once, and
+         *     fails payouts of amounts whose minor units end in 13.
+         */
+        post: operations["createWithdrawal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallet/withdrawals/{withdrawalId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of your withdrawals
+         * @description Its status; yours only (404 otherwise).
+         */
+        get: operations["getWithdrawal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/wallet/transactions": {
         parameters: {
             query?: never;
@@ -2042,6 +2087,44 @@ export interface components {
             /** @description A note the recipient sees with the transfer. */
             memo?: components["schemas"]["Text"];
         };
+        /**
+         * @description The bank account to send the money to (exactly one): a Moroccan RIB (24 digits, its key
+         *     checked) or an IBAN (ISO 13616, its check digits checked). Spaces are ignored.
+         */
+        WithdrawalDestination: {
+            /** @example 011 780 0000123456789012 96 */
+            rib: string;
+        } | {
+            /** @example MA64 0117 8000 0012 3456 7890 1296 */
+            iban: string;
+        };
+        WithdrawalRequest: {
+            amount: components["schemas"]["TransferAmount"];
+            destination: components["schemas"]["WithdrawalDestination"];
+        };
+        /**
+         * @description Money leaving your wallet for a bank account. While `pending` it is held (in your wallet's
+         *     `held`); `paid` once the bank transfer is made, `failed` when it could not be (the money is
+         *     then available again).
+         */
+        Withdrawal: {
+            id: components["schemas"]["Id"];
+            amount: components["schemas"]["Money"];
+            destination: {
+                /** @enum {string} */
+                type: "rib" | "iban";
+                /**
+                 * @description The account, all but its last four characters hidden.
+                 * @example **** 1296
+                 */
+                masked: string;
+            };
+            /** @enum {string} */
+            status: "pending" | "paid" | "failed";
+            failureReason: string | null;
+            createdAt: components["schemas"]["Timestamp"];
+            settledAt: components["schemas"]["Timestamp"] | null;
+        };
         WalletTransactionList: {
             data: components["schemas"]["WalletTransaction"][];
             nextCursor: components["schemas"]["NextCursor"];
@@ -2629,6 +2712,8 @@ export interface components {
          * @example 5f0c6a1e-8a44-4b8e-9d7c-6f1a2b3c4d5e
          */
         IdempotencyKeyRequired: string;
+        /** @description A withdrawal of yours. */
+        WithdrawalIdPath: components["schemas"]["Id"];
         /** @description Only movements of this kind. */
         TransactionKindQuery: components["schemas"]["WalletTransactionKind"];
         /** @description Only movements made at or after this time. */
@@ -3854,6 +3939,79 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["TransferRefused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createWithdrawal: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Required here: this request moves money (a request without it is a 400). A key of your
+                 *     choosing (a UUID is a good one), the same for every retry of one request, so that the
+                 *     request has one effect however often it is sent. The first answer (success or problem) is
+                 *     kept 24 hours for your account and sent again, with `Idempotent-Replayed: true`, to a retry
+                 *     with the same key and body; the same key with another body is a 422
+                 *     `idempotency-key-reused`; a retry while the first is still running is a 409
+                 *     `idempotency-key-in-flight` (retry after `Retry-After`). See docs/idempotency.md.
+                 * @example 5f0c6a1e-8a44-4b8e-9d7c-6f1a2b3c4d5e
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WithdrawalRequest"];
+            };
+        };
+        responses: {
+            /** @description The withdrawal, pending. */
+            202: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Withdrawal"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["InsufficientFunds"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getWithdrawal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A withdrawal of yours. */
+                withdrawalId: components["parameters"]["WithdrawalIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The withdrawal. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Withdrawal"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -16,6 +16,11 @@ export function walletHandlers(wallet: WalletService) {
       const reference = `${user.userId}:${ctx.headers['Idempotency-Key']}`;
       return { status: 201, body: await ctx.tx((tx) => wallet.topUp(tx, user.userId, money(amount.amount, amount.currency), reference)) };
     },
+    createWithdrawal: async (ctx) => {
+      const { amount, destination } = ctx.body;
+      return { status: 202, body: await ctx.tx((tx) => wallet.withdraw(tx, requireAuth(ctx).userId, money(amount.amount, amount.currency), destination)) };
+    },
+    getWithdrawal: async (ctx) => ({ status: 200, body: await wallet.withdrawal(requireAuth(ctx).userId, ctx.params.withdrawalId) }),
     createTransfer: async (ctx) => {
       const { recipient, amount, memo } = ctx.body;
       const sent = await ctx.tx((tx) => wallet.send(tx, requireAuth(ctx).userId, recipient, money(amount.amount, amount.currency), memo));

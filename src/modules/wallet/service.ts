@@ -1,7 +1,7 @@
 import { isoNow, type Clock } from '../../clock';
 import type { Config } from '../../config';
 import type { Db } from '../../db/knex';
-import type { Tx } from '../../db/tx';
+import { afterCommit, withTx, type Tx } from '../../db/tx';
 import { cursorField, decodeCursor, toPage, type Page } from '../../http/pagination';
 import { Problem } from '../../http/problems';
 import { add, money, type Money } from '../../money';
@@ -13,7 +13,8 @@ import { accountSnapshot, postMovement, type LedgerContext, type PostedTransacti
 import { reconcileLedger, type Reconciliation } from './reconcile';
 import { decideRequest, findRequest, requestRefund, requestsOf, type RefundRequestView } from './refund-requests';
 import { refundMovement } from './refunds';
-import { noProvider, ProviderUnavailable, sandboxProvider, type PaymentProvider } from './payment-provider';
+import { noProvider, ProviderUnavailable, sandboxProvider, type Destination, type PaymentProvider, type PayoutResult } from './payment-provider';
+import { checkDestination, findWithdrawal, requestWithdrawal, settleWithdrawal, type WithdrawalView } from './withdrawals';
 import { ledgerTransaction, statementEntries, statementIds, type StatementEntry, type StatementFilter } from './statement';
 
 export type { Capture, Hold } from './holds';
@@ -22,6 +23,7 @@ export { LedgerInvariantError } from './ledger';
 export type { Reconciliation } from './reconcile';
 export type { RefundRequestView } from './refund-requests';
 export type { StatementEntry } from './statement';
+export type { WithdrawalView } from './withdrawals';
 
 /** A refund as an admin sees it: the movement it is, and the one it reverses. */
 export interface RefundView {
@@ -197,6 +199,33 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
     refundRequests: (userId: string, limit: number, cursor?: string): Promise<Page<RefundRequestView>> => requestsOf(db, userId, limit, cursor),
     refundRequest: (userId: string, id: string): Promise<RefundRequestView> => findRequest(db, id, userId),
     decideRefundRequest: (tx: Tx, adminId: string, id: string, decision: 'approve' | 'reject', note: string | null): Promise<RefundRequestView> => decideRequest(tx, adminId, id, decision, note, ledger()),
+
+    /**
+     * Money out to a bank account: held now, paid or returned when the payout provider answers
+     * (asked as soon as the request commits; the sandbox answers at once). A provider that does
+     * not answer leaves the withdrawal pending, its funds held, for its answer to settle later.
+     */
+    async withdraw(tx: Tx, userId: string, amount: Money, destination: Destination): Promise<WithdrawalView> {
+      const value = checkAmount(amount);
+      const account = checkDestination(destination);
+      const view = await requestWithdrawal(tx, userId, value, account, ledger());
+      afterCommit(tx, async () => {
+        let result: PayoutResult;
+        try {
+          result = await provider.payout({ reference: view.id, amount: value, destination: account.type === 'rib' ? { rib: account.value } : { iban: account.value } });
+        } catch (err) {
+          if (err instanceof ProviderUnavailable) return;
+          throw err;
+        }
+        await this.settleWithdrawal(view.id, result);
+      });
+      return view;
+    },
+
+    /** A payout provider's answer for a withdrawal (idempotent: a settled one stays as it is). */
+    settleWithdrawal: (id: string, result: PayoutResult): Promise<WithdrawalView> => withTx(db, (tx) => settleWithdrawal(tx, id, result, ledger())),
+
+    withdrawal: (userId: string, id: string): Promise<WithdrawalView> => findWithdrawal(db, userId, id),
 
     /** For admins: a user's wallet, as they see it; 404 for no buyer or seller. */
     async balanceOf(userId: string): Promise<{ available: Money; held: Money }> {
