@@ -1,6 +1,7 @@
 /**
- * The other side of `npm run bench:read`: a bare Express 5 handler answering
- * GET /api/v1/parts/:partId with a fixed JSON body from memory, in a process of its own.
+ * The other side of `npm run bench:read` and `npm run bench:wallet`: bare Express 5 handlers
+ * answering GET /api/v1/parts/:partId, and POST /api/v1/wallet/transfers (its JSON body parsed),
+ * with a fixed JSON body from memory, in a process of its own.
  *
  *   tsx src/cli/bench-bare.ts <port> <file with the JSON body>
  */
@@ -13,5 +14,8 @@ const body: unknown = JSON.parse(readFileSync(bodyFile, 'utf8'));
 const app = express();
 app.get('/api/v1/parts/:partId', (_req, res) => {
   res.json(body);
+});
+app.post('/api/v1/wallet/transfers', express.json(), (_req, res) => {
+  res.status(201).json(body);
 });
 app.listen(Number(port), '127.0.0.1');

@@ -1,6 +1,6 @@
 /** What the HTTP benchmarks share: wrk's presence, a free port, a cursor deep in the catalogue. */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createServer } from 'node:net';
@@ -37,6 +37,8 @@ export async function pageCursor(base: string, pageNumber: number): Promise<stri
 
 export interface Load {
   rps: number;
+  /** Answers that were not 2xx or 3xx (only counted when the caller allows them). */
+  errors: number;
   p50Ms: number;
   p95Ms: number;
   p99Ms: number;
@@ -52,10 +54,22 @@ const toMs = (text: string): number => {
 };
 
 /** One wrk run (one thread) from outside the service; any error or non-2xx answer fails the benchmark. */
-export function wrk(url: string, seconds: number, connections: number): Load {
-  const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', P95_SCRIPT, url], { encoding: 'utf8' });
-  if (/Non-2xx or 3xx responses/.test(out) || /Socket errors/.test(out)) throw new Error(`${url}: errors under load\n${out}`);
+/**
+ * wrk against `url`: p50/p95/p99 and requests per second; any non-2xx answer is an error. `lua`,
+ * when given, is a script of wrk's (its `request` function builds each request) run with the p95
+ * report.
+ */
+export function wrk(url: string, seconds: number, connections: number, lua?: string, allowErrors = false): Load {
+  let script = P95_SCRIPT;
+  if (lua) {
+    script = path.join(os.tmpdir(), `otomoto-wrk-${process.pid}.lua`);
+    writeFileSync(script, `${lua}\n${readFileSync(P95_SCRIPT, 'utf8')}`);
+  }
+  const out = execFileSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], { encoding: 'utf8' });
+  const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  if ((errors > 0 && !allowErrors) || /Socket errors/.test(out)) throw new Error(`${url}: errors under load\n${out}`);
   return {
+    errors,
     rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
     p50Ms: toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ''),
     p95Ms: Number(/P95_US (\d+)/.exec(out)?.[1]) / 1000,

@@ -90,6 +90,7 @@ export async function reconcileLedger(db: Queryable, progress: (done: number, to
     violations.push(...(await check(db)).slice(0, MAX_VIOLATIONS - violations.length));
     progress(i + 1, CHECKS.length, name);
   }
-  const [accounts, transactions, postings, holds] = await Promise.all(['ledger_accounts', 'ledger_transactions', 'ledger_postings', 'ledger_holds'].map((t) => count(db, t)));
-  return { clean: violations.length === 0, violations, checked: { accounts: accounts ?? 0, transactions: transactions ?? 0, postings: postings ?? 0, holds: holds ?? 0 } };
+  // One after the other: `db` may be a transaction, whose one connection runs one query at a time.
+  const checked = { accounts: await count(db, 'ledger_accounts'), transactions: await count(db, 'ledger_transactions'), postings: await count(db, 'ledger_postings'), holds: await count(db, 'ledger_holds') };
+  return { clean: violations.length === 0, violations, checked };
 }

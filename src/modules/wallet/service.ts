@@ -15,7 +15,7 @@ import { decideRequest, findRequest, requestRefund, requestsOf, type RefundReque
 import { refundMovement } from './refunds';
 import { noProvider, ProviderUnavailable, sandboxProvider, type Destination, type PaymentProvider, type PayoutResult } from './payment-provider';
 import { checkDestination, findWithdrawal, requestWithdrawal, settleWithdrawal, type WithdrawalView } from './withdrawals';
-import { ledgerTransaction, statementEntries, statementIds, type StatementEntry, type StatementFilter } from './statement';
+import { entryOf, ledgerTransaction, statementEntries, statementIds, type StatementEntry, type StatementFilter } from './statement';
 
 export type { Capture, Hold } from './holds';
 export type { PostedTransaction } from './ledger';
@@ -109,8 +109,7 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
         throw err;
       }
       if (charge.status === 'declined') throw new Problem('payment-declined', charge.reason);
-      const posted = await this.deposit(tx, userId, value, charge.providerReference);
-      return (await statementEntries(tx, wallet.id, [posted.id]))[0] as StatementEntry;
+      return entryOf(await this.deposit(tx, userId, value, charge.providerReference), wallet.id);
     },
 
     /** Money in from outside, settled (by a provider's `reference`): funding → the wallet. */
@@ -169,7 +168,7 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
       if (!account || account.status !== 'active' || account.role === 'admin') throw new Problem('unknown-recipient', 'No buyer or seller account has this id or email.');
       const posted = await this.transfer(tx, senderId, account.id, amount, memo);
       const sender = [...posted.accounts.values()].find((a) => a.userId === senderId) as { id: string };
-      return (await statementEntries(tx, sender.id, [posted.id]))[0] as StatementEntry;
+      return entryOf(posted, sender.id);
     },
 
     /** The user's movements, newest first; none for a wallet never opened. */

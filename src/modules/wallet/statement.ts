@@ -1,7 +1,7 @@
 import type { Queryable } from '../../db/tx';
 import { Problem } from '../../http/problems';
 import { money, type Money } from '../../money';
-import type { TransactionKind } from './ledger';
+import type { PostedTransaction, TransactionKind } from './ledger';
 
 /**
  * A wallet's statement: the movements it took part in, newest first, each as the wallet saw it.
@@ -68,15 +68,25 @@ export async function statementIds(db: Queryable, accountId: string, filter: Sta
   return (Array.isArray(rows) ? rows : (rows.rows ?? [])).map((r) => r.id);
 }
 
+/**
+ * A movement just posted, as one of its accounts saw it, from its own postings: no query. Right
+ * for movements that touch no hold (deposits, transfers); the others read back through
+ * `statementEntries`, which counts the wallet's holds too.
+ */
+export function entryOf(posted: PostedTransaction, accountId: string): StatementEntry {
+  const { currency } = posted.amount;
+  const change = (bucket: 'available' | 'held') => money(posted.postings.filter((p) => p.accountId === accountId && p.bucket === bucket).reduce((sum, p) => sum + p.amount, 0), currency);
+  return { id: posted.id, kind: posted.kind, amount: posted.amount, change: { available: change('available'), held: change('held') }, memo: posted.memo, createdAt: posted.createdAt };
+}
+
 /** The movements `ids` as the wallet saw them, in the order given; an id not the wallet's is left out. */
 export async function statementEntries(db: Queryable, accountId: string, ids: readonly string[]): Promise<StatementEntry[]> {
   if (ids.length === 0) return [];
-  const [transactions, postings, placed, resolved] = await Promise.all([
-    db('ledger_transactions').select('id', 'kind', 'amount', 'currency', 'memo', 'created_at').whereIn('id', ids) as Promise<{ id: string; kind: TransactionKind; amount: number | string; currency: string; memo: string | null; created_at: string }[]>,
-    db('ledger_postings').select('transaction_id', 'bucket').sum({ total: 'amount' }).where({ account_id: accountId }).whereIn('transaction_id', ids).groupBy('transaction_id', 'bucket') as Promise<{ transaction_id: string; bucket: string; total: number | string }[]>,
-    db('ledger_holds').select('transaction_id as id', 'amount').where({ account_id: accountId }).whereIn('transaction_id', ids) as Promise<{ id: string; amount: number | string }[]>,
-    db('ledger_holds').select('resolved_by as id', 'amount').where({ account_id: accountId }).whereIn('resolved_by', ids) as Promise<{ id: string; amount: number | string }[]>,
-  ]);
+  // One after the other: on a transaction's single connection, queries cannot run side by side.
+  const transactions = (await db('ledger_transactions').select('id', 'kind', 'amount', 'currency', 'memo', 'created_at').whereIn('id', ids)) as { id: string; kind: TransactionKind; amount: number | string; currency: string; memo: string | null; created_at: string }[];
+  const postings = (await db('ledger_postings').select('transaction_id', 'bucket').sum({ total: 'amount' }).where({ account_id: accountId }).whereIn('transaction_id', ids).groupBy('transaction_id', 'bucket')) as { transaction_id: string; bucket: string; total: number | string }[];
+  const placed = (await db('ledger_holds').select('transaction_id as id', 'amount').where({ account_id: accountId }).whereIn('transaction_id', ids)) as { id: string; amount: number | string }[];
+  const resolved = (await db('ledger_holds').select('resolved_by as id', 'amount').where({ account_id: accountId }).whereIn('resolved_by', ids)) as { id: string; amount: number | string }[];
   const change = new Map<string, { available: number; held: number }>();
   const touch = (id: string, bucket: 'available' | 'held', amount: number): void => {
     const entry = change.get(id) ?? { available: 0, held: 0 };
