@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { withTx } from '../src/db/tx';
 import { Problem } from '../src/http/problems';
@@ -9,18 +10,25 @@ import { useTestContext } from './helpers/context';
 import { registerUser } from './helpers/factories';
 
 /**
- * Random sequences of deposits, transfers, holds, captures and voids run against the wallet
- * service and against a plain model of balances. After every step both agree on every outcome
- * (done or refused, and why) and on every balance, and the ledger reconciles.
+ * Random sequences of deposits, transfers (through HTTP, each with its Idempotency-Key), retries
+ * of an earlier transfer with its key, holds, captures and voids run against the wallet and
+ * against a plain model of balances. After every step both agree on every outcome (done or
+ * refused, and why) and on every balance, and the ledger reconciles. `npm run test:props` runs
+ * many more sequences (FC_RUNS).
  */
 const ctx = useTestContext();
 const COMMISSION = rate('0.10');
 let wallet: WalletService;
 let users: string[];
+let auths: { Authorization: string }[];
+/** The transfers sent so far, to retry: the key, the body, and the answer they got. */
+let sent: { from: number; key: string; body: object; status: number; answer: unknown }[];
+const RUNS = Number(process.env.FC_RUNS ?? 25);
 
 type Op =
   | { kind: 'deposit'; user: number; amount: number }
   | { kind: 'transfer'; from: number; to: number; amount: number }
+  | { kind: 'retry'; transfer: number }
   | { kind: 'hold'; user: number; amount: number }
   | { kind: 'capture'; hold: number; payee: number; share: number }
   | { kind: 'void'; hold: number };
@@ -30,6 +38,7 @@ const user = fc.integer({ min: 0, max: 2 });
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constant('deposit' as const), user, amount }),
   fc.record({ kind: fc.constant('transfer' as const), from: user, to: user, amount }),
+  fc.record({ kind: fc.constant('retry' as const), transfer: fc.nat(20) }),
   fc.record({ kind: fc.constant('hold' as const), user, amount }),
   fc.record({ kind: fc.constant('capture' as const), hold: fc.nat(20), payee: user, share: fc.integer({ min: 1, max: 100 }) }),
   fc.record({ kind: fc.constant('void' as const), hold: fc.nat(20) }),
@@ -44,7 +53,13 @@ interface Model {
 beforeAll(async () => {
   wallet = walletFor(ctx.db, ctx.config, ctx.clock);
   users = [];
-  for (let i = 0; i < 3; i += 1) users.push((await registerUser(ctx, 'buyer')).id);
+  auths = [];
+  sent = [];
+  for (let i = 0; i < 3; i += 1) {
+    const user = await registerUser(ctx, 'buyer');
+    users.push(user.id);
+    auths.push(user.auth);
+  }
 });
 
 /** Adds `delta` to one user's balance in the model. */
@@ -68,9 +83,21 @@ async function step(model: Model, o: Op): Promise<void> {
   if (o.kind === 'deposit') {
     expect(await outcome(run((tx) => wallet.deposit(tx, users[o.user] as string, mad(o.amount))))).toBe('done');
     change(model.available, o.user, o.amount);
+  } else if (o.kind === 'retry') {
+    // The same key again: the first answer again, nothing moved (the model does not change).
+    const first = sent[o.transfer % Math.max(1, sent.length)];
+    if (!first) return;
+    const again = await ctx.http().post('/api/v1/wallet/transfers').set(auths[first.from] as { Authorization: string }).set('Idempotency-Key', first.key).send(first.body);
+    // (A problem's requestId names the request it answers, the retry: the rest is the first answer.)
+    const withoutRequestId = (body: unknown) => ({ ...(body as object), requestId: undefined });
+    expect({ status: again.status, body: withoutRequestId(again.body) }).toEqual({ status: first.status, body: withoutRequestId(first.answer) });
   } else if (o.kind === 'transfer') {
     const expected = o.from === o.to ? 'transfer-to-self' : (model.available[o.from] as number) < o.amount ? 'insufficient-funds' : 'done';
-    expect(await outcome(run((tx) => wallet.transfer(tx, users[o.from] as string, users[o.to] as string, mad(o.amount))))).toBe(expected);
+    const key = randomUUID();
+    const body = { recipient: { userId: users[o.to] }, amount: mad(o.amount) };
+    const res = await ctx.http().post('/api/v1/wallet/transfers').set(auths[o.from] as { Authorization: string }).set('Idempotency-Key', key).send(body);
+    sent.push({ from: o.from, key, body, status: res.status, answer: res.body });
+    expect(res.status === 201 ? 'done' : String(res.body.type).replace(/^.*\/problems\//, '')).toBe(expected);
     if (expected === 'done') {
       change(model.available, o.from, -(o.amount));
       change(model.available, o.to, o.amount);
@@ -125,6 +152,6 @@ it('agrees with a model of balances, step by step, and always reconciles', async
       }
       expect((await reconcileLedger(ctx.db)).violations).toEqual([]);
     }),
-    { numRuns: 25, seed: 20261126 },
+    { numRuns: RUNS, seed: process.env.FC_SEED ? Number(process.env.FC_SEED) : 20261126 },
   );
 });
