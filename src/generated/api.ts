@@ -2246,10 +2246,10 @@ export interface components {
             nextCursor: components["schemas"]["NextCursor"];
         };
         /** @description Why, in a few words (kept with the refund). */
-        "schemas-Reason": components["schemas"]["Text"];
+        RefundReason: components["schemas"]["Text"];
         RefundRequestInput: {
             transactionId: components["schemas"]["Id"];
-            reason: components["schemas"]["schemas-Reason"];
+            reason: components["schemas"]["RefundReason"];
         };
         LedgerPosting: {
             accountId: components["schemas"]["Id"];
@@ -2276,7 +2276,7 @@ export interface components {
         RefundInput: {
             /** @description How much to refund; all that is left of the movement when absent. */
             amount?: components["schemas"]["TransferAmount"];
-            reason: components["schemas"]["schemas-Reason"];
+            reason: components["schemas"]["RefundReason"];
         };
         /** @description A refund, a movement of its own linked to the one it reverses. */
         Refund: {
