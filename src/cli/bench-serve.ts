@@ -17,7 +17,7 @@ import path from 'node:path';
 import { catalogPart } from '../seed/catalog';
 import { PROJECT_ROOT } from '../paths';
 import { writeBenchmarkSection } from './bench-report';
-import { freePort, pageCursor, requireWrk, wrk as wrkRun, type Load } from './bench-tools';
+import { freePort, mark, pageCursor, requireWrk, wrk as wrkRun, type Load } from './bench-tools';
 import { flag } from './context';
 
 /** One checkpoint key for the whole run: every start of the service signs with the same one. */
@@ -181,7 +181,6 @@ async function benchDatabase(database: string, env: Record<string, string>, data
   return { database, searches: run, byId: { two: byIdTwo, one: byIdOne }, startMs, idle, underLoad };
 }
 
-const mark = (ok: boolean) => (ok ? '' : ' ✗');
 
 function markdown(runs: DatabaseRun[]): string {
   const lines = [

@@ -76,3 +76,15 @@ export function wrk(url: string, seconds: number, connections: number, lua?: str
     p99Ms: toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ''),
   };
 }
+
+/** A figure as the reports print it: thousands separated, `digits` decimals. */
+export const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** The mark of a figure that misses its target. */
+export const mark = (ok: boolean): string => (ok ? '' : ' ✗');
+
+/** The databases a benchmark measures: SQLite, and PostgreSQL when BENCH_DATABASE_URL is set. */
+export const benchDatabases = (): [name: string, pgUrl: string | undefined][] => {
+  const pgUrl = process.env.BENCH_DATABASE_URL;
+  return [['SQLite', undefined], ...(pgUrl ? [['PostgreSQL', pgUrl] as [string, string]] : [])];
+};

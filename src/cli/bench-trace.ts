@@ -33,7 +33,7 @@ import { verifyPassport } from '../modules/trace/passport';
 import { generateSignerKey } from '../modules/trace/signed-note';
 import { fromRoot, PROJECT_ROOT } from '../paths';
 import { writeBenchmarkSection } from './bench-report';
-import { freePort, requireWrk, wrk, type Load } from './bench-tools';
+import { benchDatabases, fmt, freePort, mark, requireWrk, wrk, type Load } from './bench-tools';
 import { flag } from './context';
 
 const EVENTS = Number(flag('events') ?? 1_000_000);
@@ -266,15 +266,12 @@ async function measureLog(pgUrl: string | undefined): Promise<LogFigures> {
   }
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const mark = (ok: boolean) => (ok ? '' : ' ✗');
 
 async function main(): Promise<void> {
   requireWrk();
   // The build as it stands: the benchmark measures the compiled server and CLIs.
   execFileSync(process.execPath, ['src/cli/build.cjs'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
-  const pgUrl = process.env.BENCH_DATABASE_URL;
-  const databases: [string, string | undefined][] = [['SQLite', undefined], ...(pgUrl ? ([['PostgreSQL', pgUrl]] as [string, string][]) : [])];
+  const databases = benchDatabases();
   const lines: string[] = [
     '<!-- bench:trace:start -->',
     '## Traceability (`npm run bench:trace`)',

@@ -26,7 +26,7 @@ import { money } from '../money';
 import { generateSignerKey } from '../modules/trace/signed-note';
 import { fromRoot, PROJECT_ROOT } from '../paths';
 import { writeBenchmarkSection } from './bench-report';
-import { freePort, requireWrk, wrk, type Load } from './bench-tools';
+import { benchDatabases, fmt, freePort, mark, requireWrk, wrk, type Load } from './bench-tools';
 import { flag } from './context';
 
 const SECONDS = Number(flag('seconds') ?? 8);
@@ -228,13 +228,10 @@ async function measureReconcile(pgUrl: string | undefined): Promise<{ postings: 
   }
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const mark = (ok: boolean) => (ok ? '' : ' ✗');
 
 async function main(): Promise<void> {
   requireWrk();
-  const pgUrl = process.env.BENCH_DATABASE_URL;
-  const databases: [string, string | undefined][] = [['SQLite', undefined], ...(pgUrl ? ([['PostgreSQL', pgUrl]] as [string, string][]) : [])];
+  const databases = benchDatabases();
   const lines: string[] = [
     '<!-- bench:wallet:start -->',
     '## OtoPay (`npm run bench:wallet`)',

@@ -127,8 +127,8 @@ export function pgAuditReader(client: PgDriver.Client | PgDriver.PoolClient, clo
     async chains(from, to, page) {
       // Pages by keyset: each statement a bounded walk of the chain index, the memory one page.
       let after: readonly [string, string, number | string] | null = null;
+      const range = chainRange(from, to, (n) => `$${n}`);
       for (;;) {
-        const range = chainRange(from, to, (n) => `$${n}`);
         const bound = after ? `${range.where ? `${range.where} AND` : 'WHERE'} (subject_type, subject_id, seq) > ($${range.values.length + 1}, $${range.values.length + 2}, $${range.values.length + 3})` : range.where;
         const values = after ? [...range.values, ...after] : range.values;
         const query: PgDriver.QueryArrayConfig = { text: `SELECT ${CHAIN_COLUMNS} FROM trace_events ${bound} ORDER BY subject_type, subject_id, seq LIMIT ${PG_PAGE}`, values, rowMode: 'array' };

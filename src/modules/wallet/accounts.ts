@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { v7 as uuidv7 } from 'uuid';
 import { dialectOf } from '../../db/knex';
 import type { Queryable, Tx } from '../../db/tx';
@@ -63,15 +64,23 @@ export async function openAccount(tx: Tx, kind: AccountKind, currency: string, n
 
 /**
  * The accounts a movement touches, read under lock in one fixed order (their ids), so that two
- * movements over the same accounts queue instead of deadlocking. PostgreSQL: row locks (FOR
- * UPDATE). SQLite: the movement's transaction took the database's write lock first (see
- * `takeWriteLock`), so nothing can change them until it ends.
+ * movements over the same accounts queue instead of deadlocking (see `underLock`).
  */
 export async function lockAccounts(tx: Tx, ids: readonly string[]): Promise<Map<string, Account>> {
-  const query = tx('ledger_accounts').select(COLUMNS).whereIn('id', [...new Set(ids)]).orderBy('id');
-  if (dialectOf(tx) === 'postgresql') query.forUpdate();
-  const rows = (await query) as AccountRow[];
+  const rows = (await underLock(tx, tx('ledger_accounts').select(COLUMNS).whereIn('id', [...new Set(ids)]).orderBy('id'))) as AccountRow[];
   return new Map(rows.map((row) => [row.id, accountOf(row)]));
+}
+
+/**
+ * A read whose rows nothing else may change before the transaction ends: on PostgreSQL their row
+ * locks (FOR UPDATE); on SQLite the database's write lock, taken before the read. Every decision
+ * of the wallet that reads then writes (a balance, a hold's, a request's or a withdrawal's status,
+ * an original's refunds) reads through this.
+ */
+export async function underLock(tx: Tx, query: Knex.QueryBuilder): Promise<unknown> {
+  await takeWriteLock(tx);
+  if (dialectOf(tx) === 'postgresql') query.forUpdate();
+  return query;
 }
 
 /**
@@ -81,6 +90,6 @@ export async function lockAccounts(tx: Tx, ids: readonly string[]): Promise<Map<
  * it waits for the other instead. (A statement that could write takes the lock even when it
  * changes no row.) PostgreSQL needs nothing: its row locks do this per account.
  */
-export async function takeWriteLock(tx: Tx): Promise<void> {
+async function takeWriteLock(tx: Tx): Promise<void> {
   if (dialectOf(tx) === 'sqlite') await tx.raw('UPDATE ledger_accounts SET version = version WHERE 0 = 1');
 }

@@ -1,9 +1,8 @@
 import { v7 as uuidv7 } from 'uuid';
-import { dialectOf } from '../../db/knex';
 import type { Queryable, Tx } from '../../db/tx';
 import { Problem } from '../../http/problems';
 import { compare, money, splitByRate, subtract, type Money, type Rate } from '../../money';
-import { openAccount, takeWriteLock } from './accounts';
+import { openAccount, underLock } from './accounts';
 import { postMovement, type LedgerContext, type PostedTransaction, type PostingInput } from './ledger';
 
 /**
@@ -69,10 +68,7 @@ export async function placeHold(tx: Tx, userId: string, amount: Money, reference
 
 /** The hold, locked for its resolution; refused unless it is open. */
 async function openHold(tx: Tx, holdId: string): Promise<Hold> {
-  await takeWriteLock(tx);
-  const query = tx('ledger_holds').select('*').where({ id: holdId });
-  if (dialectOf(tx) === 'postgresql') query.forUpdate();
-  const row = (await query.first()) as HoldRow | undefined;
+  const row = (await underLock(tx, tx('ledger_holds').select('*').where({ id: holdId }).first())) as HoldRow | undefined;
   if (!row) throw new Problem('not-found', 'No such hold.');
   if (row.status !== 'open') throw new Problem('invalid-state-transition', `The hold is already ${row.status}.`);
   return holdOf(row);

@@ -3,7 +3,7 @@ import type { Tx } from '../../db/tx';
 import { Problem } from '../../http/problems';
 import type { Money } from '../../money';
 import type { NewEvent } from '../trace/service';
-import { lockAccounts, takeWriteLock, type Account, type Bucket } from './accounts';
+import { lockAccounts, type Account, type Bucket } from './accounts';
 
 /**
  * Posting a movement: one ledger transaction of two or more postings that sum to zero, the
@@ -128,7 +128,6 @@ export async function postMovement(tx: Tx, movement: MovementInput, { now, recor
   const input = { ...movement, postings: merged(movement.postings) };
   checkBalanced(input);
   const { currency } = input.amount;
-  await takeWriteLock(tx);
   const accounts = await lockAccounts(
     tx,
     input.postings.map((p) => p.accountId),

@@ -1,11 +1,10 @@
 import { v7 as uuidv7 } from 'uuid';
 import { isUniqueViolation } from '../../db/errors';
-import { dialectOf } from '../../db/knex';
 import type { Queryable, Tx } from '../../db/tx';
 import { cursorField, decodeCursor, toPage, type Page } from '../../http/pagination';
 import { Problem } from '../../http/problems';
 import { money } from '../../money';
-import { findWallet, takeWriteLock } from './accounts';
+import { findWallet, underLock } from './accounts';
 import type { LedgerContext, TransactionKind } from './ledger';
 import { partiesOf, refundMovement } from './refunds';
 import { statementEntries } from './statement';
@@ -94,10 +93,7 @@ export async function findRequest(db: Queryable, id: string, requesterId: string
 }
 
 async function lockedPending(tx: Tx, id: string): Promise<RequestRow> {
-  await takeWriteLock(tx);
-  const query = tx('refund_requests').where({ id });
-  if (dialectOf(tx) === 'postgresql') query.forUpdate();
-  const row = (await query.first()) as RequestRow | undefined;
+  const row = (await underLock(tx, tx('refund_requests').where({ id }).first())) as RequestRow | undefined;
   if (!row) throw new Problem('not-found', 'No such refund request.');
   if (row.status !== 'pending') throw new Problem('invalid-state-transition', `The request is already ${row.status}.`);
   return row;

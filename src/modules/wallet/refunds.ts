@@ -1,8 +1,7 @@
-import { dialectOf } from '../../db/knex';
 import type { Queryable, Tx } from '../../db/tx';
 import { Problem } from '../../http/problems';
 import { allocate, money, type Money } from '../../money';
-import { takeWriteLock } from './accounts';
+import { underLock } from './accounts';
 import { LedgerInvariantError, postMovement, type LedgerContext, type PostedTransaction, type TransactionKind } from './ledger';
 
 /**
@@ -27,10 +26,7 @@ interface Parties {
 
 /** The movement, locked for its refund (SQLite: the write lock, taken first). */
 async function lockedOriginal(tx: Tx, transactionId: string): Promise<Original> {
-  await takeWriteLock(tx);
-  const query = tx('ledger_transactions').select('id', 'kind', 'amount', 'currency').where({ id: transactionId });
-  if (dialectOf(tx) === 'postgresql') query.forUpdate();
-  const row = (await query.first()) as { id: string; kind: TransactionKind; amount: number | string; currency: string } | undefined;
+  const row = (await underLock(tx, tx('ledger_transactions').select('id', 'kind', 'amount', 'currency').where({ id: transactionId }).first())) as { id: string; kind: TransactionKind; amount: number | string; currency: string } | undefined;
   if (!row) throw new Problem('not-found', 'No such movement.');
   return { id: row.id, kind: row.kind, amount: money(Number(row.amount), row.currency) };
 }

@@ -7,9 +7,9 @@ import { Problem } from '../../http/problems';
 import { add, money, type Money } from '../../money';
 import type { ChainVerdict, Subject, TraceService } from '../trace/service';
 import type { UserService } from '../users/service';
-import { findWallet, lockAccounts, openAccount, takeWriteLock } from './accounts';
+import { findWallet, lockAccounts, openAccount } from './accounts';
 import { captureHold, heldInEscrow, placeHold, voidHold, type Capture } from './holds';
-import { accountSnapshot, postMovement, type LedgerContext, type PostedTransaction } from './ledger';
+import { accountSnapshot, postMovement, type LedgerContext, type MovementInput, type PostedTransaction } from './ledger';
 import { reconcileLedger, type Reconciliation } from './reconcile';
 import { decideRequest, findRequest, requestRefund, requestsOf, type RefundRequestView } from './refund-requests';
 import { refundMovement } from './refunds';
@@ -47,6 +47,20 @@ export type Recipient = { userId: string } | { email: string };
  */
 const accountSubject = (id: string): Subject => ({ type: 'account', id });
 
+/** A movement of `amount` from one account's available balance to another's. */
+const moveAvailable = (tx: Tx, movement: Omit<MovementInput, 'postings'>, fromId: string, toId: string, context: LedgerContext): Promise<PostedTransaction> =>
+  postMovement(
+    tx,
+    {
+      ...movement,
+      postings: [
+        { accountId: fromId, bucket: 'available', amount: -movement.amount.amount },
+        { accountId: toId, bucket: 'available', amount: movement.amount.amount },
+      ],
+    },
+    context,
+  );
+
 /** The trace service's parts the wallet uses: its movements are events of the same log as the listings'. */
 export type WalletTrace = Pick<TraceService, 'appendMany' | 'verify' | 'chain' | 'proofOfLeaf' | 'loggedWithinSeconds'>;
 
@@ -66,6 +80,12 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
       .sum({ total: 'p.amount' })
       .first()) as { total: number | string | null } | undefined;
     return Number(row?.total ?? 0);
+  }
+
+  /** A buyer or seller: who may have a wallet. */
+  async function requireHolder(userId: string): Promise<void> {
+    const account = await users.findAccount(db, userId);
+    if (!account || account.role === 'admin') throw new Problem('not-found', 'No buyer or seller has this id.');
   }
 
   /** An amount a user may move: the marketplace's currency, above zero, at most the configured maximum. */
@@ -95,7 +115,6 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
       if (value.amount > depositMax) throw new Problem('limit-exceeded', `One deposit is at most ${depositMax} minor units of ${currency}.`);
       const now = isoNow(clock);
       const wallet = await openAccount(tx, 'wallet', currency, now, userId);
-      await takeWriteLock(tx);
       await lockAccounts(tx, [wallet.id]);
       const recent = await depositedSince(tx, wallet.id, new Date(clock.now().getTime() - DAY_MS).toISOString());
       if (recent + value.amount > depositDailyMax) {
@@ -119,20 +138,7 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
       const { now } = context;
       const funding = await openAccount(tx, 'funding', currency, now);
       const wallet = await openAccount(tx, 'wallet', currency, now, userId);
-      return postMovement(
-        tx,
-        {
-          kind: 'deposit',
-          amount: value,
-          initiatorId: userId,
-          reference,
-          postings: [
-            { accountId: funding.id, bucket: 'available', amount: -value.amount },
-            { accountId: wallet.id, bucket: 'available', amount: value.amount },
-          ],
-        },
-        context,
-      );
+      return moveAvailable(tx, { kind: 'deposit', amount: value, initiatorId: userId, reference }, funding.id, wallet.id, context);
     },
 
     async transfer(tx: Tx, fromUserId: string, toUserId: string, amount: Money, memo?: string): Promise<PostedTransaction> {
@@ -142,20 +148,7 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
       const { now } = context;
       const from = await openAccount(tx, 'wallet', currency, now, fromUserId);
       const to = await openAccount(tx, 'wallet', currency, now, toUserId);
-      return postMovement(
-        tx,
-        {
-          kind: 'transfer',
-          amount: value,
-          initiatorId: fromUserId,
-          memo: memo ?? null,
-          postings: [
-            { accountId: from.id, bucket: 'available', amount: -value.amount },
-            { accountId: to.id, bucket: 'available', amount: value.amount },
-          ],
-        },
-        context,
-      );
+      return moveAvailable(tx, { kind: 'transfer', amount: value, initiatorId: fromUserId, memo: memo ?? null }, from.id, to.id, context);
     },
 
     /**
@@ -228,14 +221,13 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
 
     /** For admins: a user's wallet, as they see it; 404 for no buyer or seller. */
     async balanceOf(userId: string): Promise<{ available: Money; held: Money }> {
-      const account = await users.findAccount(db, userId);
-      if (!account || account.role === 'admin') throw new Problem('not-found', 'No buyer or seller has this id.');
+      await requireHolder(userId);
       return this.balance(userId);
     },
 
     /** For admins: a user's statement, as they see it. */
     async statementOf(userId: string, filter: Omit<StatementFilter, 'before'> & { cursor?: string }): Promise<Page<StatementEntry>> {
-      await this.balanceOf(userId);
+      await requireHolder(userId);
       return this.statement(userId, filter);
     },
 
@@ -251,9 +243,9 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
 
     /** A movement of the user's wallet, proven: its event in the wallet's chain, included in a signed checkpoint. */
     async proof(userId: string, transactionId: string) {
-      const entry = await this.movement(userId, transactionId);
-      const wallet = (await findWallet(db, userId, currency)) as { id: string };
-      const event = (await trace.chain(accountSubject(wallet.id))).find((e) => (e.payload as { transaction?: { id?: string } }).transaction?.id === entry.id);
+      const wallet = await findWallet(db, userId, currency);
+      if (!wallet || (await statementEntries(db, wallet.id, [transactionId])).length === 0) throw new Problem('not-found', 'No movement of your wallet has this id.');
+      const event = (await trace.chain(accountSubject(wallet.id))).find((e) => (e.payload as { transaction?: { id?: string } }).transaction?.id === transactionId);
       // A capture that paid all of a hold to the seller posted nothing to the buyer's wallet: its
       // events are the escrow's and the seller's chains', not this one's.
       if (!event) throw new Problem('not-found', "This movement changed no balance of your wallet: it has no event in your wallet's chain.");

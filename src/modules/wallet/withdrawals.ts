@@ -1,9 +1,8 @@
 import { v7 as uuidv7 } from 'uuid';
-import { dialectOf } from '../../db/knex';
 import type { Queryable, Tx } from '../../db/tx';
 import { Problem } from '../../http/problems';
 import { money, type Money } from '../../money';
-import { openAccount, takeWriteLock } from './accounts';
+import { openAccount, underLock } from './accounts';
 import { postMovement, type LedgerContext } from './ledger';
 import type { Destination, PayoutResult } from './payment-provider';
 
@@ -112,10 +111,7 @@ export async function requestWithdrawal(tx: Tx, userId: string, amount: Money, d
  * provider may say the same thing twice), so the money moves one way at most.
  */
 export async function settleWithdrawal(tx: Tx, id: string, result: PayoutResult, ctx: LedgerContext): Promise<WithdrawalView> {
-  await takeWriteLock(tx);
-  const query = tx('ledger_withdrawals').where({ id });
-  if (dialectOf(tx) === 'postgresql') query.forUpdate();
-  const row = (await query.first()) as WithdrawalRow | undefined;
+  const row = (await underLock(tx, tx('ledger_withdrawals').where({ id }).first())) as WithdrawalRow | undefined;
   if (!row) throw new Problem('not-found', 'No such withdrawal.');
   if (row.status !== 'pending') return viewOf(row);
   const amount = Number(row.amount);
