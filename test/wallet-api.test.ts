@@ -140,6 +140,10 @@ describe('GET /api/v1/wallet/transactions and /{transactionId}', () => {
     const third = transfers[2] as { createdAt: string };
     expect((await statement(user, `?kind=transfer&from=${encodeURIComponent(third.createdAt)}`)).data).toHaveLength(3);
     expect((await statement(user, `?kind=transfer&to=${encodeURIComponent(third.createdAt)}`)).data).toHaveLength(2);
+    // As a browser or a hand-typed URL sends a time: its colons not encoded; an offset's + as %2B.
+    expect((await statement(user, `?kind=transfer&from=${third.createdAt}`)).data).toHaveLength(3);
+    const inCasablancaTime = new Date(third.createdAt).toISOString().replace('Z', '+00:00');
+    expect((await statement(user, `?kind=transfer&to=${inCasablancaTime.replace('+', '%2B')}`)).data).toHaveLength(2);
 
     const mine = transfers[0] as { id: string };
     expect((await ctx.http().get(`/api/v1/wallet/transactions/${mine.id}`).set(user.auth).expect(200)).body).toMatchObject({ id: mine.id, kind: 'transfer', change: { available: mad(-500) } });

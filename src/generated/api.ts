@@ -2716,9 +2716,9 @@ export interface components {
         WithdrawalIdPath: components["schemas"]["Id"];
         /** @description Only movements of this kind. */
         TransactionKindQuery: components["schemas"]["WalletTransactionKind"];
-        /** @description Only movements made at or after this time. */
+        /** @description Only movements made at or after this time (`:` may be sent as is; an offset's `+` as `%2B`). */
         CreatedFromQuery: components["schemas"]["Timestamp"];
-        /** @description Only movements made before this time. */
+        /** @description Only movements made before this time (`:` may be sent as is; an offset's `+` as `%2B`). */
         CreatedBeforeQuery: components["schemas"]["Timestamp"];
         /** @description A movement of your wallet. */
         TransactionIdPath: components["schemas"]["Id"];
@@ -4020,9 +4020,9 @@ export interface operations {
             query?: {
                 /** @description Only movements of this kind. */
                 kind?: components["parameters"]["TransactionKindQuery"];
-                /** @description Only movements made at or after this time. */
+                /** @description Only movements made at or after this time (`:` may be sent as is; an offset's `+` as `%2B`). */
                 from?: components["parameters"]["CreatedFromQuery"];
-                /** @description Only movements made before this time. */
+                /** @description Only movements made before this time (`:` may be sent as is; an offset's `+` as `%2B`). */
                 to?: components["parameters"]["CreatedBeforeQuery"];
                 /** @description Page size (1–100). */
                 limit?: components["parameters"]["LimitQuery"];
@@ -4827,9 +4827,9 @@ export interface operations {
             query?: {
                 /** @description Only movements of this kind. */
                 kind?: components["parameters"]["TransactionKindQuery"];
-                /** @description Only movements made at or after this time. */
+                /** @description Only movements made at or after this time (`:` may be sent as is; an offset's `+` as `%2B`). */
                 from?: components["parameters"]["CreatedFromQuery"];
-                /** @description Only movements made before this time. */
+                /** @description Only movements made before this time (`:` may be sent as is; an offset's `+` as `%2B`). */
                 to?: components["parameters"]["CreatedBeforeQuery"];
                 /** @description Page size (1–100). */
                 limit?: components["parameters"]["LimitQuery"];
