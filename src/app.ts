@@ -15,7 +15,7 @@ import { requestLogging } from './http/request-log';
 import { contractRouter } from './http/router';
 import { loadSpec } from './http/spec';
 import { createLogger } from './logger';
-import { createHandlers, createServices } from './modules';
+import { createHandlers, createServices, type Services } from './modules';
 
 export interface AppDependencies {
   config: Config;
@@ -23,6 +23,8 @@ export interface AppDependencies {
   logger?: Logger;
   /** The system clock unless a test brings its own. */
   clock?: Clock;
+  /** The modules' services, when the process also runs background jobs on them. */
+  services?: Services;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -51,9 +53,8 @@ function securityHeaders(): express.RequestHandler {
 }
 
 /** Builds the HTTP application; it does not listen, so tests drive it with supertest. */
-export function createApp({ config, db, logger = createLogger(config), clock = systemClock }: AppDependencies): Express {
+export function createApp({ config, db, logger = createLogger(config), clock = systemClock, services = createServices(db, config, clock) }: AppDependencies): Express {
   const spec = loadSpec();
-  const services = createServices(db, config, clock);
   const app = express();
 
   app.disable('x-powered-by');

@@ -54,6 +54,8 @@ export interface Config {
     readonly depositMax: number;
     /** A user's deposits over the last 24 hours at most, in minor units. */
     readonly depositDailyMax: number;
+    /** A withdrawal still pending this long after its request has its payout asked for again (and the sweep runs this often). */
+    readonly payoutRetryMs: number;
   };
   readonly trace: {
     readonly origin: string;
@@ -149,6 +151,7 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
       paymentProvider: read.oneOf('PAYMENT_PROVIDER', ['sandbox', 'none'] as const, production ? 'none' : 'sandbox'),
       depositMax: read.int('WALLET_DEPOSIT_MAX', 1_000_000, 1, 100_000_000_000),
       depositDailyMax: read.int('WALLET_DEPOSIT_DAILY_MAX', 2_000_000, 1, 100_000_000_000),
+      payoutRetryMs: read.int('WALLET_PAYOUT_RETRY_MS', 60_000, 100, 86_400_000),
     },
     trace: {
       origin,

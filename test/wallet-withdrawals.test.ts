@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { withTx } from '../src/db/tx';
 import { money } from '../src/money';
+import { createTraceService } from '../src/modules/trace/service';
+import { createUserService } from '../src/modules/users/service';
+import { ProviderUnavailable, type PaymentProvider } from '../src/modules/wallet/payment-provider';
 import { reconcileLedger } from '../src/modules/wallet/reconcile';
-import type { WalletService } from '../src/modules/wallet/service';
+import { createWalletService, type WalletService } from '../src/modules/wallet/service';
 import { useTestContext } from './helpers/context';
 import { registerUser, type TestUser } from './helpers/factories';
 import { expectProblem } from './helpers/problems';
@@ -75,3 +78,42 @@ it('refuses a bad account, too much, no key, and shows no one else the withdrawa
   expectProblem(await ctx.http().get(`/api/v1/wallet/withdrawals/${mine.id}`).set((await registerUser(ctx, 'buyer')).auth), 404, 'not-found');
   expect(await balance(user)).toMatchObject({ available: mad(900) });
 });
+
+it('asks again for a payout left unanswered once the retry delay has passed, pays it once, then forgets the account', async () => {
+  const asked: { reference: string; destination: unknown }[] = [];
+  let away = true;
+  const provider: PaymentProvider = {
+    name: 'flaky',
+    charge: async () => ({ status: 'declined', reason: 'not used here' }),
+    async payout(request) {
+      asked.push({ reference: request.reference, destination: request.destination });
+      if (away) throw new ProviderUnavailable('no answer');
+      return { status: 'paid', providerReference: `paid-${request.reference}` };
+    },
+  };
+  const flaky = createWalletService(ctx.db, ctx.config, ctx.clock, createUserService(ctx.db, ctx.clock), createTraceService(ctx.db, ctx.config, ctx.clock), provider);
+  const user = await funded(10_000);
+  const view = await withTx(ctx.db, (tx) => flaky.withdraw(tx, user.id, money(3_000, 'MAD'), { rib: RIB }));
+  await waitUntil(() => asked.length === 1);
+  const pending = () => ctx.db('ledger_withdrawals').where({ id: view.id }).first();
+  expect(await pending()).toMatchObject({ status: 'pending', payout_account: RIB.replace(/\s/g, '') });
+  const delay = ctx.config.wallet.payoutRetryMs;
+  // Not yet due; then due while the provider is still away: still pending, funds still held.
+  expect(await flaky.retryPayouts(delay)).toEqual({ asked: 0, settled: 0, more: false });
+  ctx.clock.advance(delay + 1);
+  expect(await flaky.retryPayouts(delay)).toEqual({ asked: 1, settled: 0, more: false });
+  expect(await balance(user)).toMatchObject({ available: mad(7_000), held: mad(3_000) });
+  away = false;
+  expect(await flaky.retryPayouts(delay)).toEqual({ asked: 1, settled: 1, more: false });
+  expect(asked.map((a) => a.reference)).toEqual([view.id, view.id, view.id]);
+  expect(asked[2]?.destination).toEqual({ rib: RIB.replace(/\s/g, '') });
+  expect(await follow(user, view.id)).toMatchObject({ status: 'paid' });
+  expect(await pending()).toMatchObject({ status: 'paid', payout_account: null });
+  expect(await balance(user)).toMatchObject({ available: mad(7_000), held: mad(0) });
+  expect(await flaky.retryPayouts(delay)).toEqual({ asked: 0, settled: 0, more: false });
+});
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i += 1) await new Promise((r) => setTimeout(r, 10));
+  expect(condition()).toBe(true);
+}

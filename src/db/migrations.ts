@@ -12,6 +12,7 @@ import * as facetCoverSqlite from '../../migrations/20261128000200_facet_cover_s
 import * as facetCoverPostgres from '../../migrations/20261128000300_facet_cover_postgres';
 import * as traceability from '../../migrations/20261129000100_traceability';
 import * as ledger from '../../migrations/20261130000100_ledger';
+import * as withdrawalPayoutAccount from '../../migrations/20261201000100_withdrawal_payout_account';
 import type { Db } from './knex';
 
 interface Migration {
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '20261128000300_facet_cover_postgres': facetCoverPostgres,
   '20261129000100_traceability': traceability,
   '20261130000100_ledger': ledger,
+  '20261201000100_withdrawal_payout_account': withdrawalPayoutAccount,
 };
 
 const source: Knex.MigrationSource<string> = {

@@ -25,7 +25,6 @@ export function createServices(db: Db, config: Config, clock: Clock = systemCloc
   const sellers = createSellerService(db, config, clock, users);
   const trace = createTraceService(db, config, clock);
   const parts = createPartService(db, config, clock, sellers, trace);
-  // OtoPay's ledger (issue 12, in progress): a service without routes yet.
   const wallet = createWalletService(db, config, clock, users, trace);
   return { auth, users, sellers, trace, parts, wallet };
 }

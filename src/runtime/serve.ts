@@ -4,7 +4,8 @@ import { createApp } from '../app';
 import type { Config } from '../config';
 import { systemClock } from '../clock';
 import { createDb, type Db } from '../db/knex';
-import { createTraceService } from '../modules/trace/service';
+import { createServices } from '../modules';
+import { startPayoutRetries } from './payouts';
 import { startSequencer } from './sequencer';
 
 export interface Serving {
@@ -15,8 +16,9 @@ export interface Serving {
 /** One process serving HTTP: the app on its own database pool (the database already prepared). */
 export async function serve(config: Config, log: Logger, options: { db?: Db } = {}): Promise<Serving> {
   const db = options.db ?? createDb(config.database);
-  const app = createApp({ config, db, logger: log });
-  const sequencer = startSequencer(createTraceService(db, config, systemClock), config, log);
+  const services = createServices(db, config, systemClock);
+  const app = createApp({ config, db, logger: log, services });
+  const jobs = [startSequencer(services.trace, config, log), startPayoutRetries(services.wallet, config, log)];
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.port, config.host, () => resolve(listening));
     listening.once('error', reject);
@@ -38,8 +40,7 @@ export async function serve(config: Config, log: Logger, options: { db?: Db } = 
       force.unref();
       server.close(() => {
         clearTimeout(force);
-        sequencer
-          .stop()
+        Promise.all(jobs.map((job) => job.stop()))
           .then(() => db.destroy())
           .catch((err: unknown) => log.error({ err }, 'error while closing the database'))
           .finally(resolve);

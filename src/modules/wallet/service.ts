@@ -14,7 +14,7 @@ import { reconcileLedger, type Reconciliation } from './reconcile';
 import { decideRequest, findRequest, requestRefund, requestsOf, type RefundRequestView } from './refund-requests';
 import { refundMovement } from './refunds';
 import { noProvider, ProviderUnavailable, sandboxProvider, type Destination, type PaymentProvider, type PayoutResult } from './payment-provider';
-import { checkDestination, findWithdrawal, requestWithdrawal, settleWithdrawal, type WithdrawalView } from './withdrawals';
+import { checkDestination, findWithdrawal, pendingPayouts, requestWithdrawal, settleWithdrawal, type PayoutRequest, type WithdrawalView } from './withdrawals';
 import { entryOf, ledgerTransaction, statementEntries, statementIds, type StatementEntry, type StatementFilter } from './statement';
 
 export type { Capture, Hold } from './holds';
@@ -40,10 +40,6 @@ export type Recipient = { userId: string } | { email: string };
 /**
  * OtoPay (docs/wallet.md): users' wallets over a double-entry ledger. Every movement runs in the
  * caller's transaction (`Tx`), so an order can reserve stock and hold funds in one.
- *
- * Built so far: the ledger (postings, balances, append-only), deposits through a provider,
- * transfers, escrow holds, the statement, refunds and refund requests, reconciliation. Not yet:
- * withdrawals, the admin wallet reads, the trace log entries.
  */
 const accountSubject = (id: string): Subject => ({ type: 'account', id });
 
@@ -70,6 +66,19 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
   const ledger = (): LedgerContext => ({ now: isoNow(clock), record: trace.appendMany });
   const { depositMax, depositDailyMax } = config.wallet;
   const DAY_MS = 24 * 60 * 60 * 1000;
+
+  /** One payout asked for and its answer settled; false when the provider did not answer (the withdrawal stays pending). */
+  async function askForPayout(request: PayoutRequest): Promise<boolean> {
+    let result: PayoutResult;
+    try {
+      result = await provider.payout(request);
+    } catch (err) {
+      if (err instanceof ProviderUnavailable) return false;
+      throw err;
+    }
+    await withTx(db, (tx) => settleWithdrawal(tx, request.reference, result, ledger()));
+    return true;
+  }
 
   /** What the wallet took in by deposits since `since` (its lock held, so no deposit races the sum). */
   async function depositedSince(tx: Tx, accountId: string, since: string): Promise<number> {
@@ -202,16 +211,23 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
       const account = checkDestination(destination);
       const view = await requestWithdrawal(tx, userId, value, account, ledger());
       afterCommit(tx, async () => {
-        let result: PayoutResult;
-        try {
-          result = await provider.payout({ reference: view.id, amount: value, destination: account.type === 'rib' ? { rib: account.value } : { iban: account.value } });
-        } catch (err) {
-          if (err instanceof ProviderUnavailable) return;
-          throw err;
-        }
-        await this.settleWithdrawal(view.id, result);
+        await askForPayout({ reference: view.id, amount: value, destination: account.type === 'rib' ? { rib: account.value } : { iban: account.value } });
       });
       return view;
+    },
+
+    /**
+     * Asks the provider again for the payouts of withdrawals still pending `olderThanMs` after
+     * their request (the server stopped before asking, or the provider did not answer): the
+     * withdrawal's id is the provider's idempotency reference, so a payout asked for twice (by two
+     * instances, or after an answer was lost) is paid once, and settling is once anyway.
+     */
+    async retryPayouts(olderThanMs: number, limit = 100): Promise<{ asked: number; settled: number; more: boolean }> {
+      const due = await pendingPayouts(db, new Date(clock.now().getTime() - olderThanMs).toISOString(), limit);
+      let settled = 0;
+      for (const request of due) if (await askForPayout(request)) settled += 1;
+      // A full batch that settled some: more may be due now. One that settled none: the provider is away.
+      return { asked: due.length, settled, more: due.length === limit && settled > 0 };
     },
 
     /** A payout provider's answer for a withdrawal (idempotent: a settled one stays as it is). */

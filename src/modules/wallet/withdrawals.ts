@@ -10,7 +10,8 @@ import type { Destination, PayoutResult } from './payment-provider';
  * Money leaving a wallet for a bank account. The request holds the funds in the wallet (its
  * `held` balance) and records the withdrawal as pending; the payout provider's answer then
  * settles it once: paid (held → the platform's payouts account) or failed (held → available).
- * Only a masked account number is kept: the full one goes to the provider with the request.
+ * The full account number is kept only while the withdrawal is pending (a payout that could not
+ * be asked for is asked again from it) and erased as it settles; the masked one stays.
  */
 
 export interface WithdrawalView {
@@ -31,6 +32,7 @@ interface WithdrawalRow {
   currency: string;
   destination_type: 'rib' | 'iban';
   destination_masked: string;
+  payout_account: string | null;
   status: WithdrawalView['status'];
   settled_by: string | null;
   failure_reason: string | null;
@@ -96,6 +98,7 @@ export async function requestWithdrawal(tx: Tx, userId: string, amount: Money, d
     currency: amount.currency,
     destination_type: destination.type,
     destination_masked: destination.masked,
+    payout_account: destination.value,
     status: 'pending',
     settled_by: null,
     failure_reason: null,
@@ -131,10 +134,36 @@ export async function settleWithdrawal(tx: Tx, id: string, result: PayoutResult,
     },
     ctx,
   );
-  const settled: WithdrawalRow = { ...row, status: paid ? 'paid' : 'failed', settled_by: movement.id, failure_reason: paid ? null : result.reason, settled_at: ctx.now };
-  await tx('ledger_withdrawals').where({ id, status: 'pending' }).update({ status: settled.status, settled_by: settled.settled_by, failure_reason: settled.failure_reason, settled_at: ctx.now });
+  const settled: WithdrawalRow = { ...row, status: paid ? 'paid' : 'failed', payout_account: null, settled_by: movement.id, failure_reason: paid ? null : result.reason, settled_at: ctx.now };
+  await tx('ledger_withdrawals')
+    .where({ id, status: 'pending' })
+    .update({ status: settled.status, payout_account: null, settled_by: settled.settled_by, failure_reason: settled.failure_reason, settled_at: ctx.now });
   return viewOf(settled);
 }
+
+/** A payout to ask the provider for: the withdrawal's id is its reference, so asking twice pays once. */
+export interface PayoutRequest {
+  reference: string;
+  amount: Money;
+  destination: Destination;
+}
+
+/**
+ * Pending withdrawals requested before `before`, oldest first: payouts whose answer never came
+ * (the server stopped after the request committed, or the provider did not answer).
+ */
+export async function pendingPayouts(db: Queryable, before: string, limit: number): Promise<PayoutRequest[]> {
+  const rows = (await db('ledger_withdrawals')
+    .where({ status: 'pending' })
+    .where('created_at', '<', before)
+    .whereNotNull('payout_account')
+    .orderBy('id')
+    .limit(limit)) as WithdrawalRow[];
+  return rows.map((row) => ({ reference: row.id, amount: money(Number(row.amount), row.currency), destination: destinationOf(row) }));
+}
+
+const destinationOf = (row: WithdrawalRow): Destination =>
+  row.destination_type === 'rib' ? { rib: row.payout_account as string } : { iban: row.payout_account as string };
 
 /** One of the user's withdrawals; anyone else's is not found. */
 export async function findWithdrawal(db: Queryable, userId: string, id: string): Promise<WithdrawalView> {
