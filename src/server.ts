@@ -61,7 +61,8 @@ async function clusterWorker(config: Config, log: Logger): Promise<void> {
   process.on('SIGTERM', () => undefined);
   process.on('SIGINT', () => undefined);
   const [{ createDb }, { serve }] = await Promise.all([import('./db/knex'), import('./runtime/serve')]);
-  const db = createDb(config.database);
+  // On SQLite the primary copies the write-ahead log into the database file (runPrimary).
+  const db = createDb(config.database, { walCheckpoints: 'elsewhere' });
   if (process.env[PREPARE_VARIABLE] === '1') {
     const { prepareDatabase } = await import('./runtime/prepare');
     await prepareDatabase(db, config, log);

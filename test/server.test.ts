@@ -1,33 +1,10 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEMO_PASSWORD, DEMO_SELLERS } from '../src/seed/demo';
-
-const root = path.resolve(__dirname, '..');
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  for (const started = Date.now(); !condition(); ) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** The processes a process started (its cluster workers), from /proc. */
-function childPids(pid: number): number[] {
-  const tasks = readdirSync(`/proc/${pid}/task`);
-  return tasks.flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
-}
+import { childPids, logLines, root, spawnServer, startServer, waitFor } from './helpers/server-process';
 
 const statusOnNewConnection = (url: string): Promise<number> =>
   new Promise((resolve, reject) => {
@@ -39,51 +16,11 @@ const statusOnNewConnection = (url: string): Promise<number> =>
       .end();
   });
 
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-  base: string;
-}
-
-/** The production entry point, compiled (npm start runs the same after building what is stale). */
-const spawnServer = (env: Record<string, string>): ChildProcess =>
-  spawn(process.execPath, ['dist/server/src/server.js'], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env } });
-
-async function startServer(env: Record<string, string>): Promise<Running> {
-  const port = await freePort();
-  const child = spawnServer({ NODE_ENV: 'test', LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', PASSWORD_SCRYPT_LOG_N: '10', WEB_CONCURRENCY: '2', ...env });
-  let output = '';
-  child.stdout?.on('data', (d) => (output += String(d)));
-  child.stderr?.on('data', (d) => (output += String(d)));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i += 1) {
-    if (child.exitCode !== null) break;
-    try {
-      if ((await fetch(`${base}/health`)).ok) return { child, output: () => output, exited, base };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`server did not start:\n${output}`);
-}
-
 // Each case starts the real processes (a primary and its workers, migrations, seed): seconds each.
 jest.setTimeout(60_000);
 
 // What npm start runs: the build is redone only when a source is newer than it.
 beforeAll(() => execFileSync(process.execPath, ['src/cli/build.cjs'], { cwd: root, stdio: 'pipe' }), 180_000);
-
-/** Lines of pino's JSON output with the given message. */
-const logLines = (output: string, msg: RegExp): { pid: number; msg: string }[] =>
-  output
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as { pid: number; msg: string })
-    .filter((line) => msg.test(line.msg));
 
 describe('npm start', () => {
   it('migrates and seeds an empty database once, serves the API from two workers, and every worker drains on SIGTERM', async () => {

@@ -60,7 +60,16 @@ function ensureDirectoryOf(sqlitePath: string): void {
   }
 }
 
-export function createDb(database: Config['database']): Db {
+export interface DbOptions {
+  /**
+   * SQLite: who copies the write-ahead log back into the database file. `self` (the default):
+   * SQLite's automatic checkpoint, in whichever commit crosses its threshold. `elsewhere`: another
+   * process does (the cluster's primary, wal-checkpointer.ts), and this one's commits never stop for it.
+   */
+  walCheckpoints?: 'self' | 'elsewhere';
+}
+
+export function createDb(database: Config['database'], options: DbOptions = {}): Db {
   if (database.client === 'postgresql') {
     configurePgTypes();
     return rootHandle(knexFactory({
@@ -96,6 +105,7 @@ export function createDb(database: Config['database']): Db {
         conn.pragma('foreign_keys = ON');
         conn.pragma('busy_timeout = 5000');
         conn.pragma('synchronous = NORMAL');
+        if (options.walCheckpoints === 'elsewhere') conn.pragma('wal_autocheckpoint = 0');
         // Reads of a large catalogue: map the file and keep a 64 MiB page cache rather than 2 MiB.
         conn.pragma('mmap_size = 1073741824');
         conn.pragma('cache_size = -65536');

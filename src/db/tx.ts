@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { dbErrorKind } from './errors';
-import { dialectOf, type Db } from './knex';
+import { dialectOf, sqliteConnectionOf, type Db } from './knex';
 
 declare const OPEN_TRANSACTION: unique symbol;
 
@@ -43,15 +43,26 @@ const backoff = (attempt: number): number => 10 * 2 ** attempt * (1 + Math.rando
  */
 export async function withTx<T>(db: Db, work: (tx: Tx) => Promise<T>, options: TxOptions = {}): Promise<T> {
   const retries = options.retries ?? DEFAULT_RETRIES;
+  let lockWaitSince: number | undefined;
   for (let attempt = 0; ; attempt += 1) {
     const callbacks: Callback[] = [];
     let result: T;
     try {
       result = await db.transaction(async (trx) => {
+        takeSqliteWriteLock(db);
         afterCommitCallbacks.set(trx, callbacks);
         return work(trx as Tx);
       });
     } catch (err) {
+      if (err instanceof WriteLockBusy) {
+        // Not a conflict: another worker's transaction, a millisecond or so long. Not counted as
+        // an attempt; refused (503) only when the wait outlasts what busy_timeout would allow.
+        lockWaitSince ??= Date.now();
+        if (Date.now() - lockWaitSince > WRITE_LOCK_PATIENCE_MS) throw Object.assign(err, { code: 'SQLITE_BUSY' });
+        attempt -= 1;
+        await sleep(1);
+        continue;
+      }
       if (attempt >= retries || dbErrorKind(err) !== 'serialization') throw err;
       await sleep(backoff(attempt));
       continue;
@@ -60,6 +71,47 @@ export async function withTx<T>(db: Db, work: (tx: Tx) => Promise<T>, options: T
     return result;
   }
 }
+
+/**
+ * SQLite: every transaction of withTx writes, so it takes the database's write lock at once, as
+ * `BEGIN IMMEDIATE` would (knex begins with a plain BEGIN). A transaction that first read under a
+ * shared lock could not take the write lock once another process had committed since (SQLITE_BUSY
+ * at once, busy_timeout or not, since its reads are stale): it would fail and run again, over and
+ * over under load from several workers. (A statement that could write takes the lock even when it
+ * changes no row.) Run on the driver: the transaction's connection is the pool's only one, and
+ * this is its first statement.
+ *
+ * The lock is tried without waiting: SQLite's busy handler waits by sleeping, which in a
+ * synchronous driver stops the whole worker (its other requests' parsing, validation, answers)
+ * for 1, 2, 5, 10… ms each time another worker holds the lock. Refused, the transaction is rolled
+ * back at once and tried again a moment later from the event loop (withTx), so the worker goes on
+ * with its other requests meanwhile. PostgreSQL needs none of this: rows are locked where they are
+ * read (`lockRows`, `forUpdate`).
+ */
+const SQLITE_WRITE_LOCK = 'UPDATE knex_migrations_lock SET is_locked = is_locked WHERE 0';
+/** The connections' busy_timeout (knex.ts), put back once the lock is tried. */
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+class WriteLockBusy extends Error {
+  override readonly name = 'WriteLockBusy';
+}
+
+function takeSqliteWriteLock(db: Db): void {
+  const connection = dialectOf(db) === 'sqlite' ? sqliteConnectionOf(db) : undefined;
+  if (!connection) return;
+  connection.pragma('busy_timeout = 0');
+  try {
+    (connection.prepare(SQLITE_WRITE_LOCK) as { run(): unknown }).run();
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new WriteLockBusy('another connection holds the write lock');
+    throw err;
+  } finally {
+    connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  }
+}
+
+/** How long a transaction keeps trying for SQLite's write lock before it is refused as busy (503). */
+const WRITE_LOCK_PATIENCE_MS = SQLITE_BUSY_TIMEOUT_MS;
 
 /**
  * Runs `callback` once the transaction has committed, and never if it rolls back (nor for an
@@ -85,10 +137,8 @@ async function runCallbacks(callbacks: readonly Callback[]): Promise<void> {
 /**
  * Locks rows of `table` by id until the transaction ends, and returns the ids that exist, sorted.
  * Always in id order, so that two transactions locking overlapping sets take them in the same
- * order and cannot deadlock. PostgreSQL locks the rows (`FOR UPDATE`). SQLite has one writer at a
- * time: a write that changes nothing takes the database's write lock now, rather than at the
- * transaction's first real write, where a concurrent writer (another process) would make it fail
- * instead of wait.
+ * order and cannot deadlock. PostgreSQL locks the rows (`FOR UPDATE`); on SQLite the transaction
+ * holds the database's write lock since it began (withTx).
  */
 export async function lockRows(tx: Tx, table: string, ids: readonly string[]): Promise<string[]> {
   const sorted = [...new Set(ids)].sort();
@@ -97,7 +147,6 @@ export async function lockRows(tx: Tx, table: string, ids: readonly string[]): P
     const rows = (await tx(table).whereIn('id', sorted).orderBy('id').forUpdate().select('id')) as { id: string }[];
     return rows.map((r) => r.id);
   }
-  await tx.raw(`UPDATE ?? SET id = id WHERE 0`, [table]);
   const rows = (await tx(table).whereIn('id', sorted).orderBy('id').select('id')) as { id: string }[];
   return rows.map((r) => r.id);
 }

@@ -70,7 +70,7 @@ export function idempotencyStore(db: Db, clock: Clock) {
 
   /** Removes the keys whose answers are past their keeping time; returns how many. */
   async function purgeExpired(): Promise<number> {
-    return table().where('expires_at', '<=', clock.now().getTime()).delete();
+    return withTx(db, (tx) => table(tx).where('expires_at', '<=', clock.now().getTime()).delete());
   }
 
   /** `claimed`: run the request. A stored answer: send it again. Otherwise a 409 or a 422. */
@@ -79,31 +79,36 @@ export function idempotencyStore(db: Db, clock: Clock) {
       claimsSincePurge = 0;
       await purgeExpired();
     }
-    for (let attempt = 0; attempt < 3; attempt += 1) {
+    // One transaction: on SQLite it holds the write lock throughout (withTx), on PostgreSQL the
+    // insert waits for a concurrent claim of the same key to commit; either way one claim wins.
+    return withTx(db, async (tx) => {
       const now = clock.now().getTime();
-      const inserted = (await table()
-        .insert({ ...where(scope), operation_id: scope.operationId, fingerprint: scope.fingerprint, state: 'in_flight', locked_until: now + IDEMPOTENCY_LOCK_MS, expires_at: now + IDEMPOTENCY_KEEP_MS })
-        .onConflict(['user_id', 'key'])
-        .ignore()
-        .returning('key')) as unknown[];
-      if (inserted.length > 0) return { claimed: true };
-      const row = (await table().where(where(scope)).first()) as Row | undefined;
-      if (!row) continue;
-      if (Number(row.expires_at) <= now) {
-        await table().where(where(scope)).where('expires_at', '<=', now).delete();
-        continue;
+      const insert = () =>
+        table(tx)
+          .insert({ ...where(scope), operation_id: scope.operationId, fingerprint: scope.fingerprint, state: 'in_flight', locked_until: now + IDEMPOTENCY_LOCK_MS, expires_at: now + IDEMPOTENCY_KEEP_MS })
+          .onConflict(['user_id', 'key'])
+          .ignore()
+          .returning('key') as Promise<unknown[]>;
+      if ((await insert()).length > 0) return { claimed: true } as const;
+      let row = (await table(tx).where(where(scope)).first()) as Row | undefined;
+      if (row && Number(row.expires_at) <= now) {
+        // Past its keeping time: the key is free again.
+        await table(tx).where(where(scope)).delete();
+        row = undefined;
+      }
+      if (!row) {
+        if ((await insert()).length > 0) return { claimed: true } as const;
+        throw inFlight();
       }
       if (row.fingerprint !== scope.fingerprint || row.operation_id !== scope.operationId) throw reused();
-      if (row.state === 'done') return { claimed: false, reply: storedReply(row) };
+      if (row.state === 'done') return { claimed: false, reply: storedReply(row) } as const;
       if (Number(row.locked_until) > now) throw inFlight();
-      // A claim whose request never answered: taken over by exactly one retry.
-      const taken = await table()
-        .where({ ...where(scope), state: 'in_flight', locked_until: row.locked_until })
-        .update({ locked_until: now + IDEMPOTENCY_LOCK_MS });
-      if (taken === 1) return { claimed: true };
-      throw inFlight();
-    }
-    throw inFlight();
+      // A claim whose request never answered: taken over by exactly one retry (two retries at once
+      // on PostgreSQL both read the old lock; the second one's update then finds it changed).
+      const taken = await table(tx).where({ ...where(scope), state: 'in_flight', locked_until: row.locked_until }).update({ locked_until: now + IDEMPOTENCY_LOCK_MS });
+      if (taken !== 1) throw inFlight();
+      return { claimed: true } as const;
+    });
   }
 
   return {

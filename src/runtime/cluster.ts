@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import { startWalCheckpointer } from '../db/wal-checkpointer';
 
 /**
  * The cluster's primary: it serves nothing itself. The first worker does the work done once at
@@ -8,7 +9,8 @@ import type { Config } from '../config';
  * ready database, so the first answer comes as soon as one process can give it. A worker started
  * later (a replacement) never redoes that work. Node's cluster hands each new connection to a
  * worker in turn; nothing a request relies on is kept in a worker's memory (sessions, rate limits
- * and idempotency keys are in the database), so any worker can answer any request.
+ * and idempotency keys are in the database), so any worker can answer any request. On SQLite
+ * the primary also copies the write-ahead log into the database file (wal-checkpointer.ts).
  */
 
 /** Messages between the primary and its workers. */
@@ -75,6 +77,12 @@ export function runPrimary(config: Config, log: Logger): void {
       for (const worker of web) worker.process.kill('SIGKILL');
     }, config.shutdownTimeoutMs + 5_000).unref();
   };
+
+  // SQLite: the log's copy into the database file is done here, where no request waits for it.
+  const checkpointer = config.database.client === 'sqlite' && config.database.sqlitePath !== ':memory:'
+    ? startWalCheckpointer(config.database.sqlitePath, { onError: (err) => log.warn({ err }, 'WAL checkpoint round failed; the next one retries') })
+    : undefined;
+  process.on('exit', () => checkpointer?.stop());
 
   startWeb(true);
 

@@ -127,7 +127,7 @@ export function createAuthService(db: Db, config: Config, clock: Clock, users: U
     /** Bearer token → caller. Checked on every request, so suspension takes effect at once. */
     async authenticate(accessToken: string): Promise<AuthContext> {
       const claims = verifyAccessToken(config.jwt, accessToken);
-      const user = await users.findAccount(db, claims.userId);
+      const user = await users.standing(claims.userId);
       if (!user || user.status !== 'active') throw new Problem('unauthorized', 'The account is not active.');
       if (claims.generation !== user.tokenGeneration) throw new Problem('unauthorized', 'The access token was revoked.');
       return { userId: user.id, role: user.role };

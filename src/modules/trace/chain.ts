@@ -103,17 +103,22 @@ function nextEvent(head: { seq: number; hash: string } | undefined, event: NewEv
 }
 
 type Head = { seq: number; hash: string };
+/** Up to this many chains, their heads are read one by one (a constant, prepared statement each); beyond, in batches. */
+const FEW_CHAINS = 4;
 const subjectKey = (subject: Subject): string => `${subject.type}/${subject.id}`;
 
 /** The last event of each chain, read in a few statements however many chains (a bulk load of new listings has none). */
 async function headsOf(tx: Tx, subjects: readonly Subject[]): Promise<Map<string, Head>> {
   const heads = new Map<string, Head>();
   if (subjects.length === 0) return heads;
-  const only = new Set(subjects.map(subjectKey)).size === 1 ? subjects[0] : undefined;
-  if (only) {
-    // The common case, a listing's change: its last event by the chain index, newest first.
-    const row = (await runOne(tx, HEAD_ONE, [only.type, only.id], 'get')) as { seq: number | string; hash: string } | undefined;
-    if (row) heads.set(subjectKey(only), { seq: Number(row.seq), hash: row.hash });
+  const distinct = [...new Map(subjects.map((s) => [subjectKey(s), s])).values()];
+  if (distinct.length <= FEW_CHAINS) {
+    // The common cases, a listing's change or a movement between a few accounts: each chain's
+    // last event by the chain index, newest first (one constant statement each).
+    for (const subject of distinct) {
+      const row = (await runOne(tx, HEAD_ONE, [subject.type, subject.id], 'get')) as { seq: number | string; hash: string } | undefined;
+      if (row) heads.set(subjectKey(subject), { seq: Number(row.seq), hash: row.hash });
+    }
     return heads;
   }
   const byType = new Map<string, Set<string>>();

@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { isUniqueViolation } from '../../db/errors';
 import { isoNow, type Clock } from '../../clock';
+import { directReadById } from '../../db/direct-read';
 import type { Db } from '../../db/knex';
 import { withTx, type Queryable, type Tx } from '../../db/tx';
 import { pageNewestFirst, type PageRequest } from '../../http/keyset-paging';
@@ -31,6 +32,14 @@ export interface Account {
   toView(): UserView;
 }
 
+/** What every authenticated request checks of its caller's account. */
+export interface AccountStanding {
+  id: string;
+  role: Role;
+  status: UserStatus;
+  tokenGeneration: number;
+}
+
 export interface NewAccount {
   email: string;
   displayName: string;
@@ -44,6 +53,13 @@ export interface NewAccount {
  */
 export function createUserService(db: Db, clock: Clock) {
   const hooks = new Hooks<UserEvents>();
+  // Read on every authenticated request: on the driver, not through the model (docs/performance.md).
+  const standingById = directReadById<AccountStanding>(db, {
+    name: 'user_standing_by_id',
+    select: 'SELECT id, role, status, token_generation AS "tokenGeneration" FROM users',
+    idColumn: 'users.id',
+    idOf: (row) => row.id,
+  });
 
   async function findOrThrow(q: Queryable, userId: string): Promise<User> {
     const user = await User.query(q).findById(userId);
@@ -93,6 +109,8 @@ export function createUserService(db: Db, clock: Clock) {
 
     findAccountByEmail: async (q: Queryable, email: string): Promise<Account | undefined> => User.query(q).findOne({ email: normalizeEmail(email) }),
     findAccount: async (q: Queryable, userId: string): Promise<Account | undefined> => User.query(q).findById(userId),
+    /** The account's role, status and token generation as committed now (authentication's check). */
+    standing: (userId: string): Promise<AccountStanding | undefined> => standingById(userId),
 
     /** A new active account; 409 `email-taken` when the email is in use (compared lower-cased). */
     async createAccount(q: Queryable, input: NewAccount): Promise<Account> {

@@ -73,23 +73,13 @@ export async function lockAccounts(tx: Tx, ids: readonly string[]): Promise<Map<
 
 /**
  * A read whose rows nothing else may change before the transaction ends: on PostgreSQL their row
- * locks (FOR UPDATE); on SQLite the database's write lock, taken before the read. Every decision
+ * locks (FOR UPDATE); on SQLite the database's write lock, which the transaction holds since it
+ * began (withTx). Every decision
  * of the wallet that reads then writes (a balance, a hold's, a request's or a withdrawal's status,
  * an original's refunds) reads through this.
  */
 export async function underLock(tx: Tx, query: Knex.QueryBuilder): Promise<unknown> {
-  await takeWriteLock(tx);
   if (dialectOf(tx) === 'postgresql') query.forUpdate();
   return query;
 }
 
-/**
- * SQLite: takes the database's write lock now rather than at the transaction's first write, as
- * `BEGIN IMMEDIATE` would. A transaction that read balances under a shared lock and then wrote
- * could find them changed by another process and fail; holding the write lock from the start,
- * it waits for the other instead. (A statement that could write takes the lock even when it
- * changes no row.) PostgreSQL needs nothing: its row locks do this per account.
- */
-async function takeWriteLock(tx: Tx): Promise<void> {
-  if (dialectOf(tx) === 'sqlite') await tx.raw('UPDATE ledger_accounts SET version = version WHERE 0 = 1');
-}
