@@ -20,7 +20,7 @@ sqliteOnly('several SQLite writers', () => {
   });
 
   it('a transaction waits for another connection\'s write lock without stopping its process', async () => {
-    const [first, second] = shared.dbs;
+    const [first, second] = shared.dbs as [Db, Db];
     // Both connections open (opening runs pragmas that may write), as a worker's is before it serves.
     await Promise.all(shared.dbs.map((db) => db.raw('select 1')));
     let release: () => void = () => undefined;

@@ -1,15 +1,12 @@
 import { eventHash, GENESIS_HASH, type EventContent } from '../src/modules/trace/event-hash';
 import { leafHash, verifyConsistency, verifyInclusion } from '../src/modules/trace/merkle';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import fc from 'fast-check';
 import { PassportError, verifyPassport } from '../src/modules/trace/passport';
 import { generateSignerKey, openCheckpoint, parseSignerKey, parseVerifierKey } from '../src/modules/trace/signed-note';
 import { useTestContext } from './helpers/context';
 import { createPart, createSeller, loginAdmin, registerUser, type TestUser } from './helpers/factories';
 import { expectProblem } from './helpers/problems';
+import { runVerifier } from './helpers/verifier';
 
 const ctx = useTestContext();
 
@@ -233,17 +230,6 @@ describe('tampering behind the service', () => {
     expect(await verify(cut.id)).toEqual({ valid: false, checkedEvents: 2, firstInvalid: { seq: 3, reason: 'sequence-gap' } });
   });
 });
-
-/** `npx otomoto-verify` as a user runs it (through tsx here: the tests do not build dist/). */
-function runVerifier(passport: unknown, key: string): Promise<{ code: number; output: string }> {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'otomoto-passport-')), 'passport.json');
-  writeFileSync(file, JSON.stringify(passport, null, 2));
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/otomoto-verify.ts', file, '--key', key], { cwd: path.join(__dirname, '..') }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, output: stdout + stderr });
-    });
-  });
-}
 
 const failingStep = (passport: unknown, key: string): string => {
   try {

@@ -1,15 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { withTx } from '../src/db/tx';
 import { money } from '../src/money';
-import { eventHash, type EventContent } from '../src/modules/trace/event-hash';
-import { leafHash, verifyInclusion } from '../src/modules/trace/merkle';
-import { openCheckpoint, parseVerifierKey } from '../src/modules/trace/signed-note';
+import { PassportError, verifyMovementProof } from '../src/modules/trace/passport';
+import { generateSignerKey, parseSignerKey, parseVerifierKey } from '../src/modules/trace/signed-note';
 import { createTraceService } from '../src/modules/trace/service';
 import type { WalletService } from '../src/modules/wallet/service';
 import { useTestContext } from './helpers/context';
 import { loginAdmin, registerUser, type TestUser } from './helpers/factories';
 import { expectProblem } from './helpers/problems';
+import { runVerifier } from './helpers/verifier';
 import { walletFor } from './helpers/wallet';
+
+const failingStep = (document: unknown, key: string): string => {
+  try {
+    verifyMovementProof(document, key);
+    return 'none';
+  } catch (err) {
+    if (err instanceof PassportError) return err.step;
+    throw err;
+  }
+};
 
 /**
  * OtoPay in the traceability log: every movement is an event of each wallet it touched, in the
@@ -58,15 +68,17 @@ it('proves a movement to its owner once it is in a signed checkpoint, checkable 
 
   // Offline: the key as published, the event's hash from its content, the leaf up to the signed root.
   const published = (await ctx.http().get('/api/v1/traceability/keys').expect(200)).body.data[0].verifierKey as string;
-  const check = (event: typeof proof.event): boolean => {
-    const { ledgerAccountId, hash: _hash, logIndex: _logIndex, ...rest } = event;
-    const content = { subject: { type: 'account', id: ledgerAccountId }, ...rest } as EventContent;
-    const opened = openCheckpoint(proof.checkpoint.note, parseVerifierKey(published));
-    const leaf = leafHash(Buffer.from(eventHash(content), 'hex'));
-    return verifyInclusion(proof.inclusionProof.logIndex, opened.treeSize, leaf, proof.inclusionProof.hashes.map((h: string) => Buffer.from(h, 'hex')), opened.root);
-  };
   expect(proof.event.payload.transaction).toMatchObject({ id: transferId, kind: 'transfer', amount: { amount: 2_500, currency: 'MAD' } });
-  expect(check(proof.event)).toBe(true);
-  // The same movement with another amount is not what was logged.
-  expect(check({ ...proof.event, payload: { transaction: { ...proof.event.payload.transaction, amount: { amount: 25_000, currency: 'MAD' } } } })).toBe(false);
+  expect(verifyMovementProof(proof, published)).toMatchObject({ transactionId: transferId, kind: 'transfer', amount: { amount: 2_500, currency: 'MAD' }, treeSize: proof.checkpoint.treeSize });
+  const cli = await runVerifier(proof, published);
+  expect(cli).toMatchObject({ code: 0 });
+  expect(cli.output).toContain(`valid: movement ${transferId} (transfer, 2500 minor units of MAD)`);
+  // The same movement with another amount is not what was logged; nor is a proof for another place, or another key.
+  const tenfold = { ...proof, event: { ...proof.event, payload: { transaction: { ...proof.event.payload.transaction, amount: { amount: 25_000, currency: 'MAD' } } } } };
+  expect(failingStep(tenfold, published)).toBe('events');
+  expect(await runVerifier(tenfold, published)).toMatchObject({ code: 1, output: expect.stringContaining('INVALID at step "events"') });
+  expect(failingStep({ ...proof, inclusionProof: { ...proof.inclusionProof, logIndex: proof.inclusionProof.logIndex + 1 } }, published)).toBe('inclusion');
+  expect(failingStep({ ...proof, extra: true }, published)).toBe('format');
+  const stranger = parseSignerKey(generateSignerKey(parseVerifierKey(published).name)).text;
+  expect(failingStep(proof, stranger)).toBe('key');
 });

@@ -89,14 +89,23 @@ function transferScript(users: readonly { id: string; token: string }[], run: st
 local ids = ${list(users.map((u) => u.id))}
 local tokens = ${list(users.map((u) => u.token))}
 local n = 0
-math.randomseed(os.time())
+local threads = 0
+-- Each wrk thread runs its own copy of this script: a number of its own keeps their keys and
+-- their random sequences apart (the same seed in two threads would send the same requests twice).
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+function init()
+  math.randomseed(os.time() * 1000 + tid)
+end
 request = function()
   n = n + 1
   local from = math.random(#ids)
   local to = math.random(#ids - 1)
   if to >= from then to = to + 1 end
   local body = '{"recipient":{"userId":"' .. ids[to] .. '"},"amount":{"amount":100,"currency":"MAD"}}'
-  local headers = { ["Authorization"] = "Bearer " .. tokens[from], ["Content-Type"] = "application/json", ["Idempotency-Key"] = "${run}-" .. n }
+  local headers = { ["Authorization"] = "Bearer " .. tokens[from], ["Content-Type"] = "application/json", ["Idempotency-Key"] = "${run}-" .. tid .. "-" .. n }
   return wrk.format("POST", "/api/v1/wallet/transfers", headers, body)
 end
 `;

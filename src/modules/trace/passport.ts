@@ -3,9 +3,10 @@ import { leafHash, verifyInclusion } from './merkle';
 import { openCheckpoint, parseVerifierKey } from './signed-note';
 
 /**
- * A part passport checked offline: no server, no database, only this file's imports (node's
- * crypto and the `canonicalize` package). `npx otomoto-verify` runs it; it is also exported as a
- * function. Each step that fails is named, so "where" a passport is wrong is part of the answer.
+ * A part passport, and a wallet movement's proof, checked offline: no server, no database, only
+ * this file's imports (node's crypto and the `canonicalize` package). `npx otomoto-verify` runs
+ * them; they are also exported as functions. Each step that fails is named, so "where" a document
+ * is wrong is part of the answer.
  */
 
 export const PASSPORT_FORMAT = 'otomoto-passport/v1';
@@ -76,15 +77,9 @@ function shapeOf(passport: unknown) {
  * signed tree. Throws a PassportError naming the first step that fails.
  */
 export function verifyPassport(passport: unknown, verifierKey: string): PassportVerdict {
-  let key;
-  try {
-    key = parseVerifierKey(verifierKey);
-  } catch (err) {
-    throw new PassportError('key', (err as Error).message);
-  }
   const shape = shapeOf(passport);
+  const key = trustedKey(verifierKey, shape.key);
   const { partId, snapshot, events, checkpoint, proof } = shape;
-  if (shape.key.verifierKey !== key.text || shape.key.name !== key.name || shape.key.keyId !== key.keyId) throw new PassportError('key', 'the passport names another key than the one given');
 
   let prevHash = GENESIS_HASH;
   for (const [i, event] of events.entries()) {
@@ -105,6 +100,21 @@ export function verifyPassport(passport: unknown, verifierKey: string): Passport
   const last = events[events.length - 1] as PassportEvent;
   if (stateHash(snapshot) !== last.stateHash) throw new PassportError('snapshot', 'the snapshot is not the state the last event recorded');
 
+  const opened = checkSignedInclusion(checkpoint, proof, last.hash, key, 'the last event');
+  return { partId, events: events.length, lastEventHash: last.hash, origin: opened.origin, treeSize: opened.treeSize, keyId: key.keyId };
+}
+
+/**
+ * The checkpoint's signature by the trusted key, and the proof that `eventHashHex` is a leaf of
+ * the tree it signs. Shared by passports and movement proofs.
+ */
+function checkSignedInclusion(
+  checkpoint: Record<string, unknown>,
+  proof: { logIndex: unknown; treeSize: unknown; leafHash: unknown; hashes: unknown[] },
+  eventHashHex: string,
+  key: ReturnType<typeof parseVerifierKey>,
+  which: string,
+): ReturnType<typeof openCheckpoint> {
   let opened;
   try {
     opened = openCheckpoint(checkpoint.note as string, key);
@@ -114,13 +124,76 @@ export function verifyPassport(passport: unknown, verifierKey: string): Passport
   if (checkpoint.origin !== opened.origin || checkpoint.treeSize !== opened.treeSize || checkpoint.rootHash !== opened.root.toString('hex')) {
     throw new PassportError('checkpoint', 'the checkpoint fields differ from its signed note');
   }
-
   const { logIndex, treeSize, hashes } = proof;
   if (typeof logIndex !== 'number' || !Number.isSafeInteger(logIndex)) throw new PassportError('inclusion', 'the proof has no log index');
   if (treeSize !== opened.treeSize) throw new PassportError('inclusion', `the proof is for a tree of ${String(treeSize)} leaves, the checkpoint signs ${opened.treeSize}`);
-  const leaf = leafHash(Buffer.from(last.hash, 'hex'));
-  if (proof.leafHash !== leaf.toString('hex')) throw new PassportError('inclusion', "the proof's leaf is not the last event");
+  const leaf = leafHash(Buffer.from(eventHashHex, 'hex'));
+  if (proof.leafHash !== leaf.toString('hex')) throw new PassportError('inclusion', `the proof's leaf is not ${which}`);
   const path = hashes.map((h, i) => hexHash(h, 'inclusion', `proof hash ${i + 1}`));
-  if (!verifyInclusion(logIndex, opened.treeSize, leaf, path, opened.root)) throw new PassportError('inclusion', 'the proof does not lead from the last event to the signed root');
-  return { partId, events: events.length, lastEventHash: last.hash, origin: opened.origin, treeSize: opened.treeSize, keyId: key.keyId };
+  if (!verifyInclusion(logIndex, opened.treeSize, leaf, path, opened.root)) throw new PassportError('inclusion', `the proof does not lead from ${which} to the signed root`);
+  return opened;
+}
+
+/** The key a proof names, parsed, and checked to be the one the caller trusts. */
+function trustedKey(verifierKey: string, named: Record<string, unknown>): ReturnType<typeof parseVerifierKey> {
+  let key;
+  try {
+    key = parseVerifierKey(verifierKey);
+  } catch (err) {
+    throw new PassportError('key', (err as Error).message);
+  }
+  if (named.verifierKey !== key.text || named.name !== key.name || named.keyId !== key.keyId) throw new PassportError('key', 'the document names another key than the one given');
+  return key;
+}
+
+export interface MovementVerdict {
+  ledgerAccountId: string;
+  transactionId: string;
+  kind: string;
+  amount: { amount: number; currency: string };
+  eventHash: string;
+  origin: string;
+  treeSize: number;
+  keyId: string;
+}
+
+const MOVEMENT_EVENT_FIELDS = ['ledgerAccountId', 'seq', 'type', 'actor', 'occurredAt', 'payload', 'stateHash', 'prevHash', 'hash', 'logIndex'];
+
+/**
+ * A wallet movement's proof (GET /api/v1/wallet/transactions/{id}/proof) checked offline: the
+ * event's content gives its hash (so the amount, the kind and the accounts are the logged ones),
+ * the checkpoint is signed by `verifierKey` (a key the caller trusts), and the event is a leaf of
+ * the signed tree at its log index. Throws a PassportError naming the first step that fails.
+ */
+export function verifyMovementProof(document: unknown, verifierKey: string): MovementVerdict {
+  const top = fields(document, ['event', 'checkpoint', 'inclusionProof', 'key'], 'format', 'the movement proof');
+  const event = fields(top.event, MOVEMENT_EVENT_FIELDS, 'events', 'the event');
+  const checkpoint = fields(top.checkpoint, ['origin', 'treeSize', 'rootHash', 'note'], 'checkpoint', 'the checkpoint');
+  const proof = fields(top.inclusionProof, ['logIndex', 'treeSize', 'leafHash', 'hashes'], 'inclusion', 'the inclusion proof') as { logIndex: unknown; treeSize: unknown; leafHash: unknown; hashes: unknown };
+  if (!Array.isArray(proof.hashes)) throw new PassportError('inclusion', 'the proof hashes are missing');
+  const key = trustedKey(verifierKey, fields(top.key, ['name', 'keyId', 'verifierKey'], 'key', 'the key'));
+
+  const { ledgerAccountId, hash, logIndex, ...content } = event;
+  if (typeof ledgerAccountId !== 'string') throw new PassportError('events', 'the event names no ledger account');
+  let computed: string;
+  try {
+    computed = eventHash({ ...(content as Omit<EventContent, 'subject'>), subject: { type: 'account', id: ledgerAccountId } });
+  } catch {
+    throw new PassportError('events', 'the event is not JSON that can be hashed');
+  }
+  if (computed !== hash) throw new PassportError('events', "the event's content does not give its hash");
+  if (proof.logIndex !== logIndex) throw new PassportError('inclusion', 'the proof is for another place in the log than the event');
+  const opened = checkSignedInclusion(checkpoint, { ...proof, hashes: proof.hashes }, computed, key, 'the event');
+  const transaction = (content.payload as { transaction?: { id?: unknown; kind?: unknown; amount?: unknown } } | null)?.transaction;
+  if (typeof transaction?.id !== 'string' || typeof transaction.kind !== 'string') throw new PassportError('events', 'the event records no ledger transaction');
+  return {
+    ledgerAccountId,
+    transactionId: transaction.id,
+    kind: transaction.kind,
+    amount: transaction.amount as MovementVerdict['amount'],
+    eventHash: computed,
+    origin: opened.origin,
+    treeSize: opened.treeSize,
+    keyId: key.keyId,
+  };
 }
