@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { withTx } from '../src/db/tx';
 import { money } from '../src/money';
+import { createTraceService } from '../src/modules/trace/service';
 import { reconcileLedger } from '../src/modules/wallet/reconcile';
 import { walletFor } from './helpers/wallet';
 import { useTestContext } from './helpers/context';
@@ -33,4 +34,31 @@ it('names each rule broken behind the service: an unbalanced movement, a refund 
     ]),
   );
   expect(report.violations).toHaveLength(4);
+});
+
+it('with the trace log: names an account whose row is not the state its chain recorded, and a logged movement rewritten', async () => {
+  const wallet = walletFor(ctx.db, ctx.config, ctx.clock);
+  const trace = createTraceService(ctx.db, ctx.config, ctx.clock);
+  const [payer, payee] = [await registerUser(ctx, 'buyer'), await registerUser(ctx, 'buyer')];
+  await withTx(ctx.db, (tx) => wallet.deposit(tx, payer.id, money(5_000, 'MAD')));
+  const transfer = await withTx(ctx.db, (tx) => wallet.transfer(tx, payer.id, payee.id, money(1_200, 'MAD')));
+  await trace.integrate();
+  // The ledger's own checks pass; so do the log's. (An earlier test's forged rows are left out of the count.)
+  const before = (await wallet.reconcile()).violations;
+  const payeeAccount = [...transfer.accounts.values()].find((a) => a.userId === payee.id) as { id: string };
+
+  // A version moved behind the service: the postings still add up, the chain's last state does not.
+  await ctx.db('ledger_accounts').where({ id: payeeAccount.id }).increment('version', 1);
+  expect((await wallet.reconcile()).violations).toEqual([...before, `account ${payeeAccount.id}: its balances are not the state its last event in the trace log recorded`]);
+  await ctx.db('ledger_accounts').where({ id: payeeAccount.id }).decrement('version', 1);
+  expect((await wallet.reconcile()).violations).toEqual(before);
+
+  // The transfer's event in the payee's chain, its amount rewritten: the audit finds the event.
+  const event = (await trace.chain({ type: 'account', id: payeeAccount.id })).at(-1) as { seq: number; payload: { transaction: { amount: { amount: number } } } };
+  const payload = { transaction: { ...event.payload.transaction, amount: { amount: 12_000, currency: 'MAD' } } };
+  await ctx.db('trace_events').where({ subject_type: 'account', subject_id: payeeAccount.id, seq: event.seq }).update({ payload_json: JSON.stringify(payload) });
+  const violations = (await wallet.reconcile()).violations.filter((v) => !before.includes(v));
+  expect(violations.length).toBeGreaterThan(0);
+  expect(violations.every((v) => v.startsWith('trace log: '))).toBe(true);
+  expect(violations.join('\n')).toContain(payeeAccount.id);
 });

@@ -4,7 +4,9 @@
  * OtoPay's ledger checked against its rules on the configured database, as the admin endpoint
  * does (GET /api/v1/admin/ledger/reconcile): balanced transactions and currencies, balances equal
  * to their postings, nothing below zero but funding, escrow equal to the open holds, every
- * capture or void resolving one hold. Progress on a terminal; exit code 1 when anything is wrong.
+ * capture or void resolving one hold, refunds within their originals; then every account against
+ * the state its chain recorded, and the whole traceability log audited. Progress on a terminal;
+ * exit code 1 when anything is wrong.
  */
 import { systemClock } from '../clock';
 import { createServices } from '../modules';

@@ -717,7 +717,9 @@ export interface paths {
          * Proof of one of your movements
          * @description The movement's event in your wallet's chain with its inclusion proof in a signed checkpoint
          *     (see `LedgerProof`). Yours only (404 otherwise). Until the event is in a signed checkpoint
-         *     (about `TRACE_CHECKPOINT_INTERVAL_MS`), a 409 `not-yet-logged` with `Retry-After`.
+         *     (about `TRACE_CHECKPOINT_INTERVAL_MS`), a 409 `not-yet-logged` with `Retry-After`. Saved to
+         *     a file, it is checked offline by `npx otomoto-verify proof.json --key <verifier key>`, with
+         *     the key as published (`GET /api/v1/traceability/keys`), never the one the proof names.
          */
         get: operations["getWalletTransactionProof"];
         put?: never;
@@ -1259,6 +1261,9 @@ export interface paths {
          *     to zero, and so do all postings of each currency; every balance is the sum of its
          *     postings; no account but funding below zero; escrow holds exactly the open holds; every
          *     capture or void resolves exactly one hold; refunds of a movement add up to at most it.
+         *     Then against the traceability log: every account that moved is the state its chain last
+         *     recorded, and the whole log is intact (each problem the log audit finds is a violation
+         *     starting `trace log:`). The audit reads the whole log: seconds for a million events.
          *     Admins only; `npm run ledger:check` does the same from a terminal.
          */
         get: operations["reconcileLedger"];

@@ -173,6 +173,15 @@ export async function appendEvents(tx: Tx, events: readonly NewEvent[], occurred
   return written;
 }
 
+/** The state hash each chain of a subject type last recorded, by subject id (one statement, by the chain index). */
+export async function lastStateHashes(db: Queryable, type: Subject['type']): Promise<Map<string, string>> {
+  const rows = (await db('trace_events as e')
+    .select('e.subject_id', 'e.state_hash')
+    .where('e.subject_type', type)
+    .whereRaw('e.seq = (SELECT max(m.seq) FROM trace_events AS m WHERE m.subject_type = e.subject_type AND m.subject_id = e.subject_id)')) as { subject_id: string; state_hash: string }[];
+  return new Map(rows.map((r) => [r.subject_id, r.state_hash]));
+}
+
 /** Events of one chain, from `afterSeq` on, oldest first. */
 export async function readChain(db: Queryable, subject: Subject, options: { afterSeq?: number; limit?: number } = {}): Promise<TraceEvent[]> {
   const query = db('trace_events').select(EVENT_COLUMNS).where(subjectWhere(subject)).orderBy('seq', 'asc');

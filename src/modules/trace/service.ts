@@ -5,9 +5,9 @@ import { withTx, type Queryable, type Tx } from '../../db/tx';
 import { decodeCursor, DEFAULT_LIMIT, toPage, type Page } from '../../http/pagination';
 import { Problem, validationProblem } from '../../http/problems';
 import { auditLog, type AuditOptions, type LogVerdict } from './audit';
-import { appendEvents, checkChain, readChain, type ChainVerdict, type NewEvent, type TraceEvent } from './chain';
+import { appendEvents, checkChain, lastStateHashes, readChain, type ChainVerdict, type NewEvent, type TraceEvent } from './chain';
 import { checkpointAt, latestCheckpoint, latestSigned, signCheckpoint, signingKeys, type Checkpoint, type SigningKeyRecord } from './checkpoints';
-import type { Subject } from './event-hash';
+import { stateHash, type Subject } from './event-hash';
 import { consistencyProof, inclusionProof, integrate, leavesAt, treeState } from './log';
 import { parseSignerKey } from './signed-note';
 
@@ -67,6 +67,21 @@ export function createTraceService(db: Db, config: Config, clock: Clock) {
       const after = decodeCursor(page.cursor, { seq: (v) => Number.isSafeInteger(v) && (v as number) >= 1 });
       const events = await readChain(db, subject, { afterSeq: after ? Number(after.seq) : undefined, limit: limit + 1 });
       return toPage(events, limit, (e) => ({ seq: e.seq }), (e) => e);
+    },
+
+    /**
+     * The subjects of one type whose current state is not the one their chain last recorded
+     * (`state-mismatch`), or that have no chain (`no-events`): a reconciliation of stored rows
+     * against the log, in one read of the chains' heads.
+     */
+    async statesNotRecorded(type: Subject['type'], current: readonly { id: string; state: unknown }[]): Promise<{ id: string; reason: 'no-events' | 'state-mismatch' }[]> {
+      const recorded = await lastStateHashes(db, type);
+      type Differing = { id: string; reason: 'no-events' | 'state-mismatch' };
+      return current.flatMap(({ id, state }): Differing[] => {
+        const last = recorded.get(id);
+        if (last === undefined) return [{ id, reason: 'no-events' }];
+        return last === stateHash(state) ? [] : [{ id, reason: 'state-mismatch' }];
+      });
     },
 
     /** A whole chain, oldest first. */

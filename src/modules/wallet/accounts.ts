@@ -40,6 +40,11 @@ const accountOf = (row: AccountRow): Account => ({
   version: Number(row.version),
 });
 
+/** Every account, in id order (a reconciliation's read). */
+export async function everyAccount(db: Queryable): Promise<Account[]> {
+  return ((await db('ledger_accounts').select(COLUMNS).orderBy('id')) as AccountRow[]).map(accountOf);
+}
+
 /** The wallet of a user in a currency, if it was ever opened. */
 export async function findWallet(db: Queryable, userId: string, currency: string): Promise<Account | undefined> {
   const row = (await db('ledger_accounts').select(COLUMNS).where({ user_id: userId, currency }).first()) as AccountRow | undefined;

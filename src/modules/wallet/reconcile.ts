@@ -1,9 +1,13 @@
 import type { Queryable } from '../../db/tx';
+import type { TraceService } from '../trace/service';
+import { accountSnapshot } from './ledger';
+import { everyAccount } from './accounts';
 
 /**
  * The ledger checked against its own rules, from the database alone (docs/wallet.md). Each check
- * is one aggregate query naming what breaks the rule; a clean ledger gives none. Later, with the
- * rest of issue 12: the ledger's entries in the trace log.
+ * is one aggregate query naming what breaks the rule; a clean ledger gives none. Then, with the
+ * trace log (`reconcileWithLog`): every account's stored balances against the state its chain
+ * last recorded, and the whole log audited (every chain's links and hashes, the Merkle tree).
  */
 
 export interface Reconciliation {
@@ -83,14 +87,42 @@ async function count(db: Queryable, table: string): Promise<number> {
   return Number(((await db(table).count({ n: '*' })) as { n: number | string }[])[0]?.n ?? 0);
 }
 
+type Progress = (done: number, total: number, name: string) => void;
+
 /** Every check run, `progress` told after each; violations listed up to a thousand. */
-export async function reconcileLedger(db: Queryable, progress: (done: number, total: number, name: string) => void = () => undefined): Promise<Reconciliation> {
+export async function reconcileLedger(db: Queryable, progress: Progress = () => undefined, more: [name: string, check: Check][] = []): Promise<Reconciliation> {
   const violations: string[] = [];
-  for (const [i, [name, check]] of CHECKS.entries()) {
+  const checks = [...CHECKS, ...more];
+  for (const [i, [name, check]] of checks.entries()) {
     violations.push(...(await check(db)).slice(0, MAX_VIOLATIONS - violations.length));
-    progress(i + 1, CHECKS.length, name);
+    progress(i + 1, checks.length, name);
   }
   // One after the other: `db` may be a transaction, whose one connection runs one query at a time.
   const checked = { accounts: await count(db, 'ledger_accounts'), transactions: await count(db, 'ledger_transactions'), postings: await count(db, 'ledger_postings'), holds: await count(db, 'ledger_holds') };
   return { clean: violations.length === 0, violations, checked };
+}
+
+/** What the reconciliation needs of the trace log. */
+export type LedgerLog = Pick<TraceService, 'statesNotRecorded' | 'auditLog'>;
+
+/**
+ * The ledger's own checks, then its place in the trace log: each account that moved is the state
+ * its chain last recorded (a balance edited in its table, or an account written behind the
+ * service, shows here), and the whole log is intact (its problems, each named, as violations).
+ */
+export function reconcileWithLog(db: Queryable, log: LedgerLog, progress?: Progress): Promise<Reconciliation> {
+  return reconcileLedger(db, progress, [
+    [
+      'every account is the state its chain in the trace log last recorded',
+      async (q) => {
+        // An account opened but never moved has no event, and nothing to disagree with.
+        const moved = (await everyAccount(q)).filter((account) => account.version > 0);
+        const differing = await log.statesNotRecorded('account', moved.map((account) => ({ id: account.id, state: accountSnapshot(account) })));
+        return differing.map(({ id, reason }) =>
+          reason === 'no-events' ? `account ${id}: it moved, but has no event in the trace log` : `account ${id}: its balances are not the state its last event in the trace log recorded`,
+        );
+      },
+    ],
+    ['the trace log is intact', async () => (await log.auditLog()).problems.map((problem) => `trace log: ${problem}`)],
+  ]);
 }

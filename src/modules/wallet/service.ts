@@ -10,7 +10,7 @@ import type { UserService } from '../users/service';
 import { findWallet, lockAccounts, openAccount } from './accounts';
 import { captureHold, heldInEscrow, placeHold, voidHold, type Capture } from './holds';
 import { accountSnapshot, postMovement, type LedgerContext, type MovementInput, type PostedTransaction } from './ledger';
-import { reconcileLedger, type Reconciliation } from './reconcile';
+import { reconcileWithLog, type Reconciliation } from './reconcile';
 import { decideRequest, findRequest, requestRefund, requestsOf, type RefundRequestView } from './refund-requests';
 import { refundMovement } from './refunds';
 import { noProvider, ProviderUnavailable, sandboxProvider, type Destination, type PaymentProvider, type PayoutResult } from './payment-provider';
@@ -58,7 +58,7 @@ const moveAvailable = (tx: Tx, movement: Omit<MovementInput, 'postings'>, fromId
   );
 
 /** The trace service's parts the wallet uses: its movements are events of the same log as the listings'. */
-export type WalletTrace = Pick<TraceService, 'appendMany' | 'verify' | 'chain' | 'proofOfLeaf' | 'loggedWithinSeconds'>;
+export type WalletTrace = Pick<TraceService, 'appendMany' | 'verify' | 'chain' | 'proofOfLeaf' | 'loggedWithinSeconds' | 'statesNotRecorded' | 'auditLog'>;
 
 export function createWalletService(db: Db, config: Config, clock: Clock, users: UserService, trace: WalletTrace, provider: PaymentProvider = config.wallet.paymentProvider === 'sandbox' ? sandboxProvider() : noProvider) {
   const { currency } = config;
@@ -281,7 +281,7 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
     },
 
     /** The whole ledger against its rules (docs/wallet.md); `progress` after each check. */
-    reconcile: (progress?: (done: number, total: number, name: string) => void): Promise<Reconciliation> => reconcileLedger(db, progress),
+    reconcile: (progress?: (done: number, total: number, name: string) => void): Promise<Reconciliation> => reconcileWithLog(db, trace, progress),
 
     hold: (tx: Tx, userId: string, amount: Money, reference: string) => placeHold(tx, userId, checkAmount(amount), reference, ledger()),
     capture: (tx: Tx, holdId: string, capture: Capture) => captureHold(tx, holdId, capture, ledger()),
