@@ -54,7 +54,7 @@ it('with the trace log: names an account whose row is not the state its chain re
   expect((await wallet.reconcile()).violations).toEqual(before);
 
   // The transfer's event in the payee's chain, its amount rewritten: the audit finds the event.
-  const event = (await trace.chain({ type: 'account', id: payeeAccount.id })).at(-1) as { seq: number; payload: { transaction: { amount: { amount: number } } } };
+  const event = (await trace.chain({ type: 'account', id: payeeAccount.id })).at(-1) as unknown as { seq: number; payload: { transaction: { amount: { amount: number } } } };
   const payload = { transaction: { ...event.payload.transaction, amount: { amount: 12_000, currency: 'MAD' } } };
   await ctx.db('trace_events').where({ subject_type: 'account', subject_id: payeeAccount.id, seq: event.seq }).update({ payload_json: JSON.stringify(payload) });
   const violations = (await wallet.reconcile()).violations.filter((v) => !before.includes(v));
