@@ -57,6 +57,10 @@ export interface Config {
     /** A withdrawal still pending this long after its request has its payout asked for again (and the sweep runs this often). */
     readonly payoutRetryMs: number;
   };
+  /** Orders (docs/orders.md): the platform's commission on a seller order's subtotal, in basis points (COMMISSION_RATE 0.10 = 1000). */
+  readonly orders: {
+    readonly commissionBps: number;
+  };
   readonly trace: {
     readonly origin: string;
     readonly signingKey: string;
@@ -153,6 +157,7 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
       depositDailyMax: read.int('WALLET_DEPOSIT_DAILY_MAX', 2_000_000, 1, 100_000_000_000),
       payoutRetryMs: read.int('WALLET_PAYOUT_RETRY_MS', 60_000, 100, 86_400_000),
     },
+    orders: { commissionBps: commissionBps(read.string('COMMISSION_RATE', '0.10'), problems) },
     trace: {
       origin,
       signingKey: traceSigningKey(read, problems, production, dataDir, origin),
@@ -174,6 +179,20 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
  * address and walk out of every per-address limit, so it is refused: say how many proxies there
  * are, or which addresses they have.
  */
+/**
+ * `COMMISSION_RATE` as written (a decimal fraction, 0.10 by default) in basis points, read from
+ * its digits, never through a binary float: 0.10 is exactly 1,000. At most four decimals, 0 to 1.
+ */
+function commissionBps(rate: string, problems: string[]): number {
+  const match = /^(0|1)(?:\.(\d{1,4}))?$/.exec(rate.trim());
+  const bps = match ? Number(match[1]) * 10_000 + Number((match[2] ?? '').padEnd(4, '0')) : Number.NaN;
+  if (!(bps >= 0 && bps <= 10_000)) {
+    problems.push('COMMISSION_RATE must be a fraction from 0 to 1 with at most four decimals (0.10 for 10 %)');
+    return 1_000;
+  }
+  return bps;
+}
+
 function trustProxy(raw: string, problems: string[]): Config['trustProxy'] {
   const value = raw.trim().toLowerCase();
   if (value === 'false' || value === 'no') return false;

@@ -87,6 +87,13 @@ describe('configuration', () => {
     expect(problemsOf({ WEB_CONCURRENCY: '0' })[0]).toMatch(/WEB_CONCURRENCY must be an integer between 1 and 64/);
   });
 
+  it('reads the commission rate from its digits into basis points, and refuses anything but a fraction from 0 to 1', () => {
+    const bps = (rate: string) => loadConfig({ COMMISSION_RATE: rate }, { dataDir: tempDir() }).orders.commissionBps;
+    expect(loadConfig({}, { dataDir: tempDir() }).orders.commissionBps).toBe(1000);
+    expect([bps('0.1'), bps('0.125'), bps('0.0725'), bps('0'), bps('1')]).toEqual([1000, 1250, 725, 0, 10000]);
+    for (const bad of ['10%', '1.5', '-0.1', '0.12345', '.1', 'ten']) expect(problemsOf({ COMMISSION_RATE: bad })[0]).toMatch(/COMMISSION_RATE must be a fraction from 0 to 1/);
+  });
+
   it('reports every bad value at once, naming the variable', () => {
     const problems = problemsOf({ PORT: 'eighty', LOG_LEVEL: 'loud', SEED_DEMO: 'maybe', CORS_ORIGINS: 'shop.otomoto.ma' });
     expect(problems.join('\n')).toMatch(/PORT/);

@@ -3,7 +3,7 @@ import { withTx } from '../src/db/tx';
 import { money, rate } from '../src/money';
 import { reconcileLedger } from '../src/modules/wallet/reconcile';
 import type { WalletService } from '../src/modules/wallet/service';
-import { walletFor } from './helpers/wallet';
+import { fundedUser, walletFor } from './helpers/wallet';
 import { useTestContext } from './helpers/context';
 import { loginAdmin, registerUser, type TestUser } from './helpers/factories';
 import { expectProblem } from './helpers/problems';
@@ -26,11 +26,7 @@ afterEach(async () => {
   expect((await reconcileLedger(ctx.db)).violations).toEqual([]);
 });
 
-async function funded(amount: number): Promise<TestUser> {
-  const user = await registerUser(ctx, 'buyer');
-  if (amount > 0) await withTx(ctx.db, (tx) => wallet.deposit(tx, user.id, money(amount, 'MAD')));
-  return user;
-}
+const funded = (amount: number): Promise<TestUser> => fundedUser(ctx, wallet, amount);
 const available = async (user: TestUser) => (await wallet.balance(user.id)).available.amount;
 const transfer = async (from: TestUser, to: TestUser, amount: number) =>
   (await ctx.http().post('/api/v1/wallet/transfers').set(from.auth).set('Idempotency-Key', randomUUID()).send({ recipient: { userId: to.id }, amount: mad(amount) }).expect(201)).body.id as string;

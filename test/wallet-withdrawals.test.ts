@@ -9,7 +9,7 @@ import { createWalletService, type WalletService } from '../src/modules/wallet/s
 import { useTestContext } from './helpers/context';
 import { registerUser, type TestUser } from './helpers/factories';
 import { expectProblem } from './helpers/problems';
-import { walletFor } from './helpers/wallet';
+import { fundedUser, walletFor } from './helpers/wallet';
 
 /** Money out to a bank account: held, then paid or returned once, as the provider answers. */
 const ctx = useTestContext();
@@ -26,11 +26,7 @@ afterEach(async () => {
   expect((await reconcileLedger(ctx.db)).violations).toEqual([]);
 });
 
-async function funded(amount: number): Promise<TestUser> {
-  const user = await registerUser(ctx, 'seller');
-  await withTx(ctx.db, (tx) => wallet.deposit(tx, user.id, money(amount, 'MAD')));
-  return user;
-}
+const funded = (amount: number): Promise<TestUser> => fundedUser(ctx, wallet, amount, 'seller');
 const withdraw = (user: TestUser, body: object, key = randomUUID()) => ctx.http().post('/api/v1/wallet/withdrawals').set(user.auth).set('Idempotency-Key', key).send(body);
 const follow = async (user: TestUser, id: string) => (await ctx.http().get(`/api/v1/wallet/withdrawals/${id}`).set(user.auth).expect(200)).body;
 const balance = async (user: TestUser) => (await ctx.http().get('/api/v1/wallet').set(user.auth).expect(200)).body;

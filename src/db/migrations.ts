@@ -13,6 +13,7 @@ import * as facetCoverPostgres from '../../migrations/20261128000300_facet_cover
 import * as traceability from '../../migrations/20261129000100_traceability';
 import * as ledger from '../../migrations/20261130000100_ledger';
 import * as withdrawalPayoutAccount from '../../migrations/20261201000100_withdrawal_payout_account';
+import * as orders from '../../migrations/20261202000100_orders';
 import type { Db } from './knex';
 
 interface Migration {
@@ -39,6 +40,7 @@ const migrations: Record<string, Migration> = {
   '20261129000100_traceability': traceability,
   '20261130000100_ledger': ledger,
   '20261201000100_withdrawal_payout_account': withdrawalPayoutAccount,
+  '20261202000100_orders': orders,
 };
 
 const source: Knex.MigrationSource<string> = {

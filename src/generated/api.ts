@@ -1248,6 +1248,164 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your orders
+         * @description Your seller orders as a buyer, newest first, cursor-paginated, with their lines, amounts, tracking and history.
+         */
+        get: operations["listMyOrders"];
+        put?: never;
+        /**
+         * Place an order
+         * @description Buys the listed parts with the wallet's available balance. The lines are grouped by seller
+         *     into one order each (with that seller's shipping fee, the listings' core charges and the
+         *     commission rate of the moment), and, in one transaction: the stock of every listing is
+         *     reserved (locked in id order: never oversold), each order's total is held in escrow from
+         *     your wallet, and each listing's history gains a `part.reserved` event. Prices are those of
+         *     this moment: a later price change never alters the order. Refused, with nothing reserved
+         *     or held: a listing not on the market, your own or in another currency (422
+         *     `part-not-orderable`), fewer units than asked (409 `insufficient-stock`), or a total above
+         *     your available balance (409 `insufficient-funds`). Buyers only; `Idempotency-Key` required:
+         *     a retried checkout orders once.
+         */
+        post: operations["createOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{orderId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One order
+         * @description A seller order, to its buyer, its seller and admins; anyone else gets 404.
+         */
+        get: operations["getOrder"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{orderId}/ship": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ship an order
+         * @description The seller hands a paid order to a carrier: `paid → shipped`, with the tracking. Each
+         *     listing's history gains a `part.shipped` event. The order's seller only (anyone else 404).
+         */
+        post: operations["shipOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{orderId}/confirm-delivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm delivery
+         * @description The buyer says the parts arrived: `shipped → delivered`. Each listing's history gains a
+         *     `part.delivered` event. The order's buyer only (anyone else 404).
+         */
+        post: operations["confirmOrderDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{orderId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel an order
+         * @description Before shipping, the buyer or the seller cancels: `paid → cancelled`, the escrow hold is
+         *     voided (the money back in the buyer's wallet) and the stock released, each listing's
+         *     history gaining a `part.released` event, in one transaction. The order's buyer or seller
+         *     only (anyone else 404); `Idempotency-Key` required.
+         */
+        post: operations["cancelOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/seller/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Orders of your listings
+         * @description The seller orders of your seller profile, newest first, cursor-paginated; filter by status.
+         */
+        get: operations["listSellerOrders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every order
+         * @description Every seller order, newest first, cursor-paginated; filter by status. Admins only.
+         */
+        get: operations["listOrdersAsAdmin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/ledger/reconcile": {
         parameters: {
             query?: never;
@@ -1356,6 +1514,7 @@ export interface components {
          *     | `payment-declined` | 402 | The payment provider declined a deposit's charge; nothing was credited. |
          *     | `insufficient-funds` | 409 | The wallet's available balance does not cover the movement; nothing was moved. |
          *     | `transfer-to-self` | 422 | A transfer's recipient is its sender. |
+         *     | `part-not-orderable` | 422 | A listing in an order is not on the market, is the buyer's own, or is priced in another currency. |
          *     | `unknown-recipient` | 422 | No buyer or seller account has the transfer's recipient id or email. |
          *     | `limit-exceeded` | 422 | A deposit goes beyond a configured limit (one deposit, or 24 hours of them). |
          *     | `not-refundable` | 422 | The movement cannot be refunded (its kind), or not at your request (you did not pay it). |
@@ -1882,11 +2041,14 @@ export interface components {
          * @description What happened. Written by the service with the change: `part.created`, `part.updated`
          *     (payload: the changed fields, before and after), `part.price_changed`, `part.stock_adjusted`
          *     (delta, reason), `part.withdrawn`. Attested by the seller: `part.inspected`,
-         *     `part.refurbished`, `part.repaired`, `part.certified`, `part.note`. The order flow will add
-         *     `part.reserved`, `part.sold`, `part.shipped`, `part.delivered`, `part.returned` and `part.refunded`.
+         *     `part.refurbished`, `part.repaired`, `part.certified`, `part.note`. Written by the order flow
+         *     (docs/orders.md), each with the order's id: `part.reserved` (quantity taken, quantity left),
+         *     `part.shipped` (carrier, tracking number), `part.delivered`, `part.released` (a cancelled
+         *     order's stock given back, with the reason). Still to come with it: `part.sold`,
+         *     `part.returned` and `part.refunded`.
          * @enum {string}
          */
-        PartEventType: "part.created" | "part.updated" | "part.price_changed" | "part.stock_adjusted" | "part.withdrawn" | "part.inspected" | "part.refurbished" | "part.repaired" | "part.certified" | "part.note";
+        PartEventType: "part.created" | "part.updated" | "part.price_changed" | "part.stock_adjusted" | "part.withdrawn" | "part.reserved" | "part.shipped" | "part.delivered" | "part.released" | "part.inspected" | "part.refurbished" | "part.repaired" | "part.certified" | "part.note";
         UserActor: {
             /** @constant */
             type: "user";
@@ -2295,6 +2457,117 @@ export interface components {
             /** @description A note for the requester. */
             note?: components["schemas"]["Text"];
         };
+        /**
+         * @description Where a seller order stands (docs/orders.md). `paid`: the buyer's money is held in escrow
+         *     and the stock reserved; `shipped`; `delivered`; `completed`: the escrow paid to the seller,
+         *     less the commission; `cancelled`: before shipping, the money back and the stock released.
+         *     The return, refund and dispute states are part of the contract ahead of their transitions.
+         * @enum {string}
+         */
+        OrderStatus: "paid" | "shipped" | "delivered" | "completed" | "cancelled" | "return_requested" | "return_accepted" | "return_rejected" | "returned" | "refunded" | "disputed";
+        /** @description A listing as it was bought; its price and core charge are those of the moment of the order, whatever the listing says since. */
+        OrderLine: {
+            partId: components["schemas"]["Id"];
+            title: string;
+            quantity: number;
+            unitPrice: components["schemas"]["Money"];
+            /** @description The refundable deposit per unit for the old part (zero when the listing has none). */
+            coreCharge: components["schemas"]["Money"];
+            /** @description unitPrice × quantity (core charges apart). */
+            lineTotal: components["schemas"]["Money"];
+        };
+        /** @description Where the parts go. Kept with each seller order; shown to its buyer, its seller and admins only. */
+        ShippingAddress: {
+            /** @example Salma Bennani */
+            name: string & components["schemas"]["Text"];
+            /**
+             * @description An international number (E.164), for the carrier.
+             * @example +212661000000
+             */
+            phone?: string;
+            /** @example 12 rue Ibn Battouta */
+            line1: string & components["schemas"]["Text"];
+            line2?: string & components["schemas"]["Text"];
+            /** @example Rabat */
+            city: string & components["schemas"]["Text"];
+            /** @example 10000 */
+            postalCode?: string;
+            /**
+             * @description ISO 3166-1 alpha-2.
+             * @example MA
+             */
+            country: string;
+        };
+        Tracking: {
+            /** @example Amana */
+            carrier: string & components["schemas"]["Text"];
+            /** @example EE123456789MA */
+            trackingNumber: string;
+        };
+        OrderTransition: {
+            /** @description The status before (null for the order's creation). */
+            from: components["schemas"]["OrderStatus"] | null;
+            to: components["schemas"]["OrderStatus"];
+            at: components["schemas"]["Timestamp"];
+            actor: {
+                /** @enum {string} */
+                type: "buyer" | "seller" | "admin" | "system";
+                /** @description The user who made the change; null for the system (a timed job). */
+                id: components["schemas"]["Id"] | null;
+            };
+            reason: string | null;
+        };
+        /**
+         * @description One seller's part of a checkout. `total` = `subtotal` + `coreCharges` + `shippingFee`, held in
+         *     escrow from the buyer's wallet while the order runs. `commission` is the platform's share of
+         *     the subtotal at `commissionRate` (basis points: 1000 is 10 %), frozen at order time; the
+         *     seller is paid `total` − `commission` on completion.
+         */
+        SellerOrder: {
+            id: components["schemas"]["Id"];
+            groupId: components["schemas"]["Id"];
+            buyerId: components["schemas"]["Id"];
+            sellerId: components["schemas"]["Id"];
+            status: components["schemas"]["OrderStatus"];
+            lines: components["schemas"]["OrderLine"][];
+            subtotal: components["schemas"]["Money"];
+            coreCharges: components["schemas"]["Money"];
+            shippingFee: components["schemas"]["Money"];
+            /** @description Basis points of the subtotal (1000 = 10 %), as configured when the order was placed. */
+            commissionRate: number;
+            commission: components["schemas"]["Money"];
+            total: components["schemas"]["Money"];
+            shippingAddress: components["schemas"]["ShippingAddress"];
+            note: string | null;
+            tracking: components["schemas"]["Tracking"] | null;
+            /** @description Every change of status, oldest first. */
+            history: components["schemas"]["OrderTransition"][];
+            createdAt: components["schemas"]["Timestamp"];
+            updatedAt: components["schemas"]["Timestamp"];
+        };
+        SellerOrderList: {
+            data: components["schemas"]["SellerOrder"][];
+            nextCursor: components["schemas"]["NextCursor"];
+        };
+        OrderLineInput: {
+            partId: components["schemas"]["Id"];
+            quantity: number;
+        };
+        CreateOrderRequest: {
+            /** @description The listings and quantities to buy; a listing named twice is bought once, its quantities added. */
+            lines: components["schemas"]["OrderLineInput"][];
+            shippingAddress: components["schemas"]["ShippingAddress"];
+            /** @description For the sellers (a delivery instruction, a VIN to double-check). */
+            note?: string & components["schemas"]["MultilineText"];
+        };
+        /** @description A checkout, split into one order per seller; `total` is what was held from the buyer's wallet. */
+        OrderGroup: {
+            id: components["schemas"]["Id"];
+            buyerId: components["schemas"]["Id"];
+            orders: components["schemas"]["SellerOrder"][];
+            total: components["schemas"]["Money"];
+            createdAt: components["schemas"]["Timestamp"];
+        };
         LedgerReconciliation: {
             /** @description True when no violation was found. */
             clean: boolean;
@@ -2644,6 +2917,68 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description Nothing was reserved or held: `insufficient-stock` (a listing has fewer units than asked;
+         *     the detail names it) or `insufficient-funds` (the wallet's available balance is below the
+         *     checkout's total).
+         */
+        OrderRefused: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://otomoto.dev/problems/insufficient-stock",
+                 *       "title": "Insufficient stock",
+                 *       "status": 409,
+                 *       "detail": "Only 1 of part 0193a5b2-7c1e-7d4f-9a0b-3c2d1e0f4a5b in stock; 2 asked.",
+                 *       "instance": "/api/v1/orders"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description A listing cannot be bought (`part-not-orderable`: not on the market, your own, or in another
+         *     currency; the detail names it), or the `Idempotency-Key` was used for another request
+         *     (`idempotency-key-reused`). Nothing was reserved or held.
+         */
+        NotOrderable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://otomoto.dev/problems/part-not-orderable",
+                 *       "title": "Part not orderable",
+                 *       "status": 422,
+                 *       "detail": "Part 0193a5b2-7c1e-7d4f-9a0b-3c2d1e0f4a5b is your own listing.",
+                 *       "instance": "/api/v1/orders"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The order is not in a status this action applies to (`invalid-state-transition`); the detail names its status. Nothing changed. */
+        InvalidTransition: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://otomoto.dev/problems/invalid-state-transition",
+                 *       "title": "Invalid state transition",
+                 *       "status": 409,
+                 *       "detail": "The order is shipped; only a paid order can be cancelled.",
+                 *       "instance": "/api/v1/orders/0193a5b2-7c1e-7d4f-9a0b-3c2d1e0f4a5b/cancel"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
     parameters: {
         /**
@@ -2741,6 +3076,10 @@ export interface components {
         UserIdPath: components["schemas"]["Id"];
         /** @description A refund request. */
         RefundRequestIdPath: components["schemas"]["Id"];
+        /** @description Only orders in this status. */
+        OrderStatusQuery: components["schemas"]["OrderStatus"];
+        /** @description A seller order's id. */
+        OrderIdPath: components["schemas"]["Id"];
     };
     requestBodies: never;
     headers: {
@@ -5034,6 +5373,283 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listMyOrders: {
+        parameters: {
+            query?: {
+                /** @description Only orders in this status. */
+                status?: components["parameters"]["OrderStatusQuery"];
+                /** @description Page size (1–100). */
+                limit?: components["parameters"]["LimitQuery"];
+                /** @description Cursor from the previous page's `nextCursor`. */
+                cursor?: components["parameters"]["CursorQuery"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of orders, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOrderList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createOrder: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Required here: this request moves money (a request without it is a 400). A key of your
+                 *     choosing (a UUID is a good one), the same for every retry of one request, so that the
+                 *     request has one effect however often it is sent. The first answer (success or problem) is
+                 *     kept 24 hours for your account and sent again, with `Idempotent-Replayed: true`, to a retry
+                 *     with the same key and body; the same key with another body is a 422
+                 *     `idempotency-key-reused`; a retry while the first is still running is a 409
+                 *     `idempotency-key-in-flight` (retry after `Retry-After`). See docs/idempotency.md.
+                 * @example 5f0c6a1e-8a44-4b8e-9d7c-6f1a2b3c4d5e
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateOrderRequest"];
+            };
+        };
+        responses: {
+            /** @description The checkout, one order per seller, every one `paid`. */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderGroup"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["OrderRefused"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["NotOrderable"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A seller order's id. */
+                orderId: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOrder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    shipOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A seller order's id. */
+                orderId: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Tracking"];
+            };
+        };
+        responses: {
+            /** @description The order, changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOrder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["InvalidTransition"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    confirmOrderDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A seller order's id. */
+                orderId: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order, changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOrder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["InvalidTransition"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    cancelOrder: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Required here: this request moves money (a request without it is a 400). A key of your
+                 *     choosing (a UUID is a good one), the same for every retry of one request, so that the
+                 *     request has one effect however often it is sent. The first answer (success or problem) is
+                 *     kept 24 hours for your account and sent again, with `Idempotent-Replayed: true`, to a retry
+                 *     with the same key and body; the same key with another body is a 422
+                 *     `idempotency-key-reused`; a retry while the first is still running is a 409
+                 *     `idempotency-key-in-flight` (retry after `Retry-After`). See docs/idempotency.md.
+                 * @example 5f0c6a1e-8a44-4b8e-9d7c-6f1a2b3c4d5e
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
+            path: {
+                /** @description A seller order's id. */
+                orderId: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description The order, changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOrder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["InvalidTransition"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listSellerOrders: {
+        parameters: {
+            query?: {
+                /** @description Only orders in this status. */
+                status?: components["parameters"]["OrderStatusQuery"];
+                /** @description Page size (1–100). */
+                limit?: components["parameters"]["LimitQuery"];
+                /** @description Cursor from the previous page's `nextCursor`. */
+                cursor?: components["parameters"]["CursorQuery"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of orders, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOrderList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listOrdersAsAdmin: {
+        parameters: {
+            query?: {
+                /** @description Only orders in this status. */
+                status?: components["parameters"]["OrderStatusQuery"];
+                /** @description Page size (1–100). */
+                limit?: components["parameters"]["LimitQuery"];
+                /** @description Cursor from the previous page's `nextCursor`. */
+                cursor?: components["parameters"]["CursorQuery"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of orders, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOrderList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["InternalError"];
         };
     };

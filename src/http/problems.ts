@@ -27,6 +27,7 @@ export const PROBLEM_TYPES = {
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'idempotency-key-reused': { status: 422, title: 'Idempotency key reused' },
   'transfer-to-self': { status: 422, title: 'Transfer to self' },
+  'part-not-orderable': { status: 422, title: 'Part not orderable' },
   'unknown-recipient': { status: 422, title: 'Unknown recipient' },
   'limit-exceeded': { status: 422, title: 'Limit exceeded' },
   'not-refundable': { status: 422, title: 'Not refundable' },

@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Config } from '../../config';
 import { isoNow, type Clock } from '../../clock';
 import type { Db } from '../../db/knex';
-import { forUpdate, withTx, type Tx } from '../../db/tx';
+import { forUpdate, lockRows, withTx, type Tx } from '../../db/tx';
 import type { components } from '../../generated/api';
 import type { AuthContext } from '../../http/auth';
 import type { Page } from '../../http/pagination';
@@ -31,6 +31,21 @@ const sellerNotVerified = (status: string | null): Problem =>
       : `Your seller profile is ${status}: only verified sellers may create, edit, publish, withdraw or restock listings.`,
   );
 type StockAdjustment = components['schemas']['StockAdjustment'];
+
+/** A quantity of a listing, for an order. */
+export interface ReservationLine {
+  partId: string;
+  quantity: number;
+}
+/** A listing as an order bought it: its seller, title, price and core charge of that moment (minor units). */
+export interface ReservedPart extends ReservationLine {
+  sellerId: string;
+  title: string;
+  unitPrice: number;
+  coreCharge: number;
+}
+
+const notOrderable = (partId: string, why: string): Problem => new Problem('part-not-orderable', `Part ${partId} ${why}.`);
 type AttestationInput = components['schemas']['AttestationInput'];
 type PartEvent = components['schemas']['PartEvent'];
 type ChainVerification = components['schemas']['ChainVerification'];
@@ -100,6 +115,14 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
       donorVehicle: part.donorVehicle ?? undefined,
       status: part.status === 'draft' ? 'draft' : 'active',
     };
+  }
+
+  /** The listing's stock moved by `delta`, with its stock movement; the listing as saved. */
+  async function moveStock(tx: Tx, auth: AuthContext, part: Part, delta: number, reason: string): Promise<Part> {
+    await tx('parts').where({ id: part.id }).update({ quantity: part.quantity + delta, version: part.version + 1, updated_at: isoNow(clock) });
+    const saved = await Part.read(tx).findById(part.id).throwIfNotFound();
+    await tx('part_stock_movements').insert({ id: uuidv7(), part_id: part.id, delta, quantity_after: saved.quantity, reason, actor_id: auth.userId, created_at: isoNow(clock) });
+    return saved;
   }
 
   async function saveVersioned(tx: Tx, part: Part, changes: Record<string, unknown>): Promise<Part> {
@@ -179,19 +202,54 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
       if (quantity < 0) throw new Problem('insufficient-stock', `Only ${part.quantity} in stock; cannot remove ${part.quantity - quantity}.`);
       if (quantity > 1_000_000) throw validationProblem('/body/delta', 'would take the stock above 1000000');
       const delta = quantity - part.quantity;
-      await tx('parts').where({ id: part.id }).update({ quantity, version: part.version + 1, updated_at: isoNow(clock) });
-      const saved = await Part.read(tx).findById(part.id).throwIfNotFound();
-      await tx('part_stock_movements').insert({
-        id: uuidv7(),
-        part_id: part.id,
-        delta,
-        quantity_after: saved.quantity,
-        reason: adjustment.reason,
-        actor_id: auth.userId,
-        created_at: isoNow(clock),
-      });
+      const saved = await moveStock(tx, auth, part, delta, adjustment.reason);
       await record(tx, auth, part.id, 'part.stock_adjusted', { delta, quantity: saved.quantity, reason: adjustment.reason }, saved.toView());
       return { view: saved.toView(), etag: saved.etag };
+    },
+
+    /**
+     * Stock taken for an order, in the order's transaction: the listings locked in id order (two
+     * orders naming the same parts in any order queue instead of deadlocking, and never oversell),
+     * each checked to be on the market, in the marketplace's currency, not the buyer's own and in
+     * stock, then decremented with a stock movement and a `part.reserved` event in its history.
+     * Returns the listings as they were sold: their price and core charge are the order's.
+     */
+    async reserve(tx: Tx, auth: AuthContext, lines: readonly ReservationLine[], orderId: (sellerId: string) => string): Promise<ReservedPart[]> {
+      const wanted = new Map<string, number>();
+      for (const line of lines) wanted.set(line.partId, (wanted.get(line.partId) ?? 0) + line.quantity);
+      const ids = await lockRows(tx, 'parts', [...wanted.keys()]);
+      const parts = new Map(((await Part.read(tx).whereIn('id', ids)) as Part[]).map((p) => [p.id, p]));
+      const buyerProfile = await sellers.findProfileByUser(tx, auth.userId);
+      const reserved: ReservedPart[] = [];
+      for (const [partId, quantity] of [...wanted].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const part = parts.get(partId);
+        if (!part || part.status !== 'active' || !part.sellerListed) throw notOrderable(partId, 'is not on the market');
+        if (part.sellerId === buyerProfile?.id) throw notOrderable(partId, 'is your own listing');
+        if (part.priceCurrency !== config.currency) throw notOrderable(partId, `is priced in ${part.priceCurrency}, not ${config.currency}`);
+        if (quantity > part.quantity) throw new Problem('insufficient-stock', `Only ${part.quantity} of part ${partId} in stock; ${quantity} asked.`);
+        const saved = await moveStock(tx, auth, part, -quantity, `Sold: order ${orderId(part.sellerId)}`);
+        await record(tx, auth, part.id, 'part.reserved', { orderId: orderId(part.sellerId), quantity, quantityLeft: saved.quantity }, saved.toView());
+        reserved.push({ partId, sellerId: part.sellerId, title: part.title, quantity, unitPrice: part.priceAmount, coreCharge: part.coreChargeAmount ?? 0 });
+      }
+      return reserved;
+    },
+
+    /** An order's step in a listing's history (`part.shipped`, `part.delivered`…), with the listing as it is now. */
+    async recordOrderEvent(tx: Tx, auth: AuthContext, partId: string, type: `part.${string}`, payload: Record<string, unknown>): Promise<void> {
+      const part = await Part.read(tx).findById(partId).throwIfNotFound();
+      await record(tx, auth, partId, type, payload, part.toView());
+    },
+
+    /** Stock an order had taken, given back (a cancellation): a stock movement and a `part.released` event each. */
+    async release(tx: Tx, auth: AuthContext, lines: readonly ReservationLine[], orderId: string, reason: string): Promise<void> {
+      const wanted = new Map<string, number>();
+      for (const line of lines) wanted.set(line.partId, (wanted.get(line.partId) ?? 0) + line.quantity);
+      const ids = await lockRows(tx, 'parts', [...wanted.keys()]);
+      for (const part of (await Part.read(tx).whereIn('id', ids).orderBy('id')) as Part[]) {
+        const quantity = wanted.get(part.id) as number;
+        const saved = await moveStock(tx, auth, part, quantity, `Released: order ${orderId} ${reason}`.slice(0, 200));
+        await record(tx, auth, part.id, 'part.released', { orderId, quantity, quantityLeft: saved.quantity, reason }, saved.toView());
+      }
     },
 
     /** A page of the listing's history, oldest first. */

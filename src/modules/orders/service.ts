@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import { isoNow, type Clock } from '../../clock';
+import type { Config } from '../../config';
+import type { Db } from '../../db/knex';
+import { forUpdate, type Queryable, type Tx } from '../../db/tx';
+import type { components } from '../../generated/api';
+import type { AuthContext } from '../../http/auth';
+import { cursorField, decodeCursor, DEFAULT_LIMIT, toPage, type Page } from '../../http/pagination';
+import { notFound, Problem } from '../../http/problems';
+import { money } from '../../money';
+import type { PartService, ReservedPart } from '../parts/service';
+import type { SellerService } from '../sellers/service';
+import type { WalletService } from '../wallet/service';
+import { priceOrder } from './pricing';
+import { orderViews, type LineRow, type OrderRow, type OrderStatus, type SellerOrderView } from './views';
+
+type CreateOrderRequest = components['schemas']['CreateOrderRequest'];
+type OrderGroupView = components['schemas']['OrderGroup'];
+type Tracking = components['schemas']['Tracking'];
+
+/** Who acts on an order, seen from the order: its buyer, its seller, or an admin. */
+type Party = 'buyer' | 'seller' | 'admin';
+
+export interface OrderFilter {
+  status?: OrderStatus;
+  limit?: number;
+  cursor?: string;
+}
+
+/**
+ * Orders (docs/orders.md): a checkout split into one order per seller, paid into escrow from the
+ * buyer's wallet, the stock reserved and each listing's history told, in the request's
+ * transaction. The parts module owns the stock and the listings' events, the wallet the money:
+ * this module calls their services and keeps the orders' own tables.
+ */
+export function createOrderService(db: Db, config: Config, clock: Clock, parts: PartService, sellers: SellerService, wallet: WalletService) {
+  /**
+   * The order locked for a change by one of `allowed`: 404 for whoever may not see it, 403 for a
+   * party who may see it but not do this (the buyer shipping, an admin cancelling).
+   */
+  async function orderFor(tx: Tx, auth: AuthContext, orderId: string, allowed: readonly Party[]): Promise<{ order: OrderRow; party: Party }> {
+    const order = (await forUpdate(tx, tx('orders').where({ id: orderId })).first()) as OrderRow | undefined;
+    const party = order ? await partyOf(tx, auth, order) : undefined;
+    if (!order || !party) throw notFound('order');
+    if (!allowed.includes(party)) throw new Problem('forbidden', `Only the order's ${allowed.join(' or ')} may do this.`);
+    return { order, party };
+  }
+
+  async function partyOf(q: Queryable, auth: AuthContext, order: OrderRow): Promise<Party | undefined> {
+    if (auth.role === 'admin') return 'admin';
+    if (order.buyer_id === auth.userId) return 'buyer';
+    const profile = await sellers.findProfileByUser(q, auth.userId);
+    return profile?.id === order.seller_id ? 'seller' : undefined;
+  }
+
+  /** A status change: checked against what the order is in, recorded with its actor, and the order saved. */
+  async function move(tx: Tx, auth: AuthContext, order: OrderRow, from: readonly OrderStatus[], to: OrderStatus, actor: Party, changes: Partial<OrderRow> = {}, reason: string | null = null): Promise<void> {
+    if (!from.includes(order.status)) {
+      throw new Problem('invalid-state-transition', `The order is ${order.status}; it cannot become ${to} (only from ${from.join(' or ')}).`);
+    }
+    const now = isoNow(clock);
+    await tx('orders')
+      .where({ id: order.id })
+      .update({ ...changes, status: to, version: Number(order.version) + 1, updated_at: now });
+    await tx('order_transitions').insert({ id: uuidv7(), order_id: order.id, from_status: order.status, to_status: to, actor_type: actor, actor_id: auth.userId, reason, created_at: now });
+  }
+
+  /** Each line's listing told what happened to it, in the order's transaction. */
+  async function tellParts(tx: Tx, auth: AuthContext, order: OrderRow, type: `part.${string}`, payload: Record<string, unknown> = {}): Promise<void> {
+    const lines = (await tx('order_lines').where({ order_id: order.id }).orderBy('part_id')) as LineRow[];
+    for (const line of lines) await parts.recordOrderEvent(tx, auth, line.part_id, type, { orderId: order.id, quantity: Number(line.quantity), ...payload });
+  }
+
+  async function view(q: Queryable, orderId: string): Promise<SellerOrderView> {
+    const order = (await q('orders').where({ id: orderId }).first()) as OrderRow;
+    return (await orderViews(q, [order]))[0] as SellerOrderView;
+  }
+
+  async function page(filter: OrderFilter, scope: Partial<Pick<OrderRow, 'buyer_id' | 'seller_id'>>): Promise<Page<SellerOrderView>> {
+    const limit = filter.limit ?? DEFAULT_LIMIT;
+    const after = decodeCursor(filter.cursor, { id: cursorField.id });
+    const query = db('orders').where(scope);
+    if (filter.status) query.where('status', filter.status);
+    if (after) query.where('id', '<', String(after.id));
+    const rows = (await query.orderBy('id', 'desc').limit(limit + 1)) as OrderRow[];
+    const { data, nextCursor } = toPage(rows, limit, (row) => ({ id: row.id }), (row) => row);
+    return { data: await orderViews(db, data), nextCursor };
+  }
+
+  return {
+    /**
+     * A checkout, in the request's transaction: stock reserved, one order per seller priced and
+     * its total held in escrow, every listing's history told. Anything refused undoes all of it.
+     */
+    async place(tx: Tx, auth: AuthContext, input: CreateOrderRequest): Promise<OrderGroupView> {
+      const now = isoNow(clock);
+      const groupId = uuidv7();
+      const orderIds = new Map<string, string>();
+      const orderIdOf = (sellerId: string): string => orderIds.get(sellerId) ?? (orderIds.set(sellerId, uuidv7()).get(sellerId) as string);
+      const reserved = await parts.reserve(tx, auth, input.lines, orderIdOf);
+
+      const bySeller = new Map<string, ReservedPart[]>();
+      for (const line of reserved) bySeller.set(line.sellerId, [...(bySeller.get(line.sellerId) ?? []), line]);
+      const priced = await Promise.all(
+        [...bySeller].map(async ([sellerId, lines]) => {
+          const seller = await sellers.findProfile(tx, sellerId);
+          return { sellerId, lines, amounts: priceOrder(lines, seller?.shippingFeeAmount ?? 0, config.orders.commissionBps) };
+        }),
+      );
+      const total = priced.reduce((sum, order) => sum + order.amounts.total, 0);
+      await tx('order_groups').insert({ id: groupId, buyer_id: auth.userId, currency: config.currency, total, created_at: now });
+
+      for (const { sellerId, lines, amounts } of priced.sort((a, b) => (orderIdOf(a.sellerId) < orderIdOf(b.sellerId) ? -1 : 1))) {
+        const id = orderIdOf(sellerId);
+        // The hold carries an opaque reference, never the order's id (the ledger knows no orders).
+        const { hold } = await wallet.hold(tx, auth.userId, money(amounts.total, config.currency), `hold_${randomUUID()}`);
+        await tx('orders').insert({
+          id,
+          group_id: groupId,
+          buyer_id: auth.userId,
+          seller_id: sellerId,
+          status: 'paid',
+          currency: config.currency,
+          subtotal: amounts.subtotal,
+          core_charges: amounts.coreCharges,
+          shipping_fee: amounts.shippingFee,
+          commission_bps: amounts.commissionBps,
+          commission: amounts.commission,
+          total: amounts.total,
+          hold_id: hold.id,
+          shipping_address_json: JSON.stringify(input.shippingAddress),
+          note: input.note || null,
+          version: 0,
+          created_at: now,
+          updated_at: now,
+        });
+        await tx('order_lines').insert(
+          lines.map((line) => ({ id: uuidv7(), order_id: id, part_id: line.partId, title: line.title, currency: config.currency, unit_price: line.unitPrice, core_charge: line.coreCharge, quantity: line.quantity })),
+        );
+        await tx('order_transitions').insert({ id: uuidv7(), order_id: id, from_status: null, to_status: 'paid', actor_type: 'buyer', actor_id: auth.userId, reason: null, created_at: now });
+      }
+      const orders = await orderViews(tx, (await tx('orders').where({ group_id: groupId }).orderBy('id')) as OrderRow[]);
+      return { id: groupId, buyerId: auth.userId, orders, total: money(total, config.currency), createdAt: now };
+    },
+
+    /** One order, to its buyer, its seller or an admin; 404 for anyone else. */
+    async get(auth: AuthContext, orderId: string): Promise<SellerOrderView> {
+      const order = (await db('orders').where({ id: orderId }).first()) as OrderRow | undefined;
+      if (!order || !(await partyOf(db, auth, order))) throw notFound('order');
+      return (await orderViews(db, [order]))[0] as SellerOrderView;
+    },
+
+    listForBuyer: (auth: AuthContext, filter: OrderFilter) => page(filter, { buyer_id: auth.userId }),
+
+    async listForSeller(auth: AuthContext, filter: OrderFilter): Promise<Page<SellerOrderView>> {
+      const profile = await sellers.findProfileByUser(db, auth.userId);
+      if (!profile) return { data: [], nextCursor: null };
+      return page(filter, { seller_id: profile.id });
+    },
+
+    listAll: (filter: OrderFilter) => page(filter, {}),
+
+    /** The seller hands the parts to a carrier. */
+    async ship(tx: Tx, auth: AuthContext, orderId: string, tracking: Tracking): Promise<SellerOrderView> {
+      const { order, party } = await orderFor(tx, auth, orderId, ['seller']);
+      await move(tx, auth, order, ['paid'], 'shipped', party, { carrier: tracking.carrier, tracking_number: tracking.trackingNumber });
+      await tellParts(tx, auth, order, 'part.shipped', { carrier: tracking.carrier, trackingNumber: tracking.trackingNumber });
+      return view(tx, orderId);
+    },
+
+    /** The buyer says the parts arrived. */
+    async confirmDelivery(tx: Tx, auth: AuthContext, orderId: string): Promise<SellerOrderView> {
+      const { order, party } = await orderFor(tx, auth, orderId, ['buyer']);
+      await move(tx, auth, order, ['shipped'], 'delivered', party);
+      await tellParts(tx, auth, order, 'part.delivered');
+      return view(tx, orderId);
+    },
+
+    /** Before shipping, by its buyer or its seller: the escrow back to the buyer, the stock released. */
+    async cancel(tx: Tx, auth: AuthContext, orderId: string, reason: string): Promise<SellerOrderView> {
+      const { order, party } = await orderFor(tx, auth, orderId, ['buyer', 'seller']);
+      await move(tx, auth, order, ['paid'], 'cancelled', party, {}, reason);
+      await wallet.void(tx, order.hold_id);
+      const lines = (await tx('order_lines').where({ order_id: order.id })) as LineRow[];
+      await parts.release(tx, auth, lines.map((line) => ({ partId: line.part_id, quantity: Number(line.quantity) })), order.id, `cancelled by the ${party}`);
+      return view(tx, orderId);
+    },
+  };
+}
+
+export type OrderService = ReturnType<typeof createOrderService>;

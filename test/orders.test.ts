@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import { createTraceService } from '../src/modules/trace/service';
+import { reconcileLedger } from '../src/modules/wallet/reconcile';
+import type { WalletService } from '../src/modules/wallet/service';
+import { useTestContext } from './helpers/context';
+import { createPart, createSeller, loginAdmin, type TestUser } from './helpers/factories';
+import { expectProblem } from './helpers/problems';
+import { fundedUser, walletFor } from './helpers/wallet';
+
+/**
+ * Placing orders and the first steps of their life: a checkout split per seller, paid into
+ * escrow, the stock reserved; shipped, delivered or cancelled by the party allowed to.
+ */
+const ctx = useTestContext();
+const mad = (amount: number) => ({ amount, currency: 'MAD' });
+const ADDRESS = { name: 'Salma Bennani', phone: '+212661000000', line1: '12 rue Ibn Battouta', city: 'Rabat', postalCode: '10000', country: 'MA' };
+let wallet: WalletService;
+let sellerA: TestUser & { sellerId: string };
+let sellerB: TestUser & { sellerId: string };
+let admin: TestUser;
+
+beforeAll(async () => {
+  wallet = walletFor(ctx.db, ctx.config, ctx.clock);
+  [sellerA, sellerB, admin] = await Promise.all([createSeller(ctx), createSeller(ctx), loginAdmin(ctx)]);
+});
+afterEach(async () => {
+  expect((await reconcileLedger(ctx.db)).violations).toEqual([]);
+});
+
+const buyer = (funds: number): Promise<TestUser> => fundedUser(ctx, wallet, funds);
+const order = (user: TestUser, lines: { partId: string; quantity: number }[], key = randomUUID()) =>
+  ctx.http().post('/api/v1/orders').set(user.auth).set('Idempotency-Key', key).send({ lines, shippingAddress: ADDRESS });
+const balance = async (user: TestUser) => (await ctx.http().get('/api/v1/wallet').set(user.auth).expect(200)).body;
+const stockOf = async (partId: string) => (await ctx.http().get(`/api/v1/parts/${partId}`).expect(200)).body.quantity as number;
+const act = (user: TestUser, orderId: string, action: string, body?: object) => {
+  const req = ctx.http().post(`/api/v1/orders/${orderId}/${action}`).set(user.auth).set('Idempotency-Key', randomUUID());
+  return body ? req.send(body) : req;
+};
+
+describe('POST /api/v1/orders', () => {
+  it('splits a checkout by seller, prices each order at the moment, holds the total and reserves the stock', async () => {
+    const filter = await createPart(ctx, sellerA, { price: mad(8_900), quantity: 5 });
+    const pads = await createPart(ctx, sellerA, { price: mad(34_905), coreCharge: mad(5_000), quantity: 3 });
+    const starter = await createPart(ctx, sellerB, { price: mad(120_000), quantity: 1 });
+    const user = await buyer(1_000_000);
+
+    const res = await order(user, [
+      { partId: filter.id, quantity: 2 },
+      { partId: starter.id, quantity: 1 },
+      { partId: pads.id, quantity: 1 },
+    ]).expect(201);
+    const group = res.body;
+    expect(group.orders).toHaveLength(2);
+    const ofA = group.orders.find((o: { sellerId: string }) => o.sellerId === sellerA.sellerId);
+    const ofB = group.orders.find((o: { sellerId: string }) => o.sellerId === sellerB.sellerId);
+    // Seller A: 2 × 89.00 + 349.05 = 527.05; a core charge of 50.00; shipping 45.00; 10 % of
+    // 527.05 is 52.705, rounded half up to 52.71.
+    expect(ofA).toMatchObject({
+      status: 'paid',
+      subtotal: mad(52_705),
+      coreCharges: mad(5_000),
+      shippingFee: mad(4_500),
+      commissionRate: 1000,
+      commission: mad(5_271),
+      total: mad(62_205),
+      shippingAddress: ADDRESS,
+      tracking: null,
+      history: [{ from: null, to: 'paid', actor: { type: 'buyer', id: user.id }, reason: null }],
+    });
+    expect(ofA.lines).toEqual(
+      expect.arrayContaining([
+        { partId: filter.id, title: filter.title, quantity: 2, unitPrice: mad(8_900), coreCharge: mad(0), lineTotal: mad(17_800) },
+        { partId: pads.id, title: pads.title, quantity: 1, unitPrice: mad(34_905), coreCharge: mad(5_000), lineTotal: mad(34_905) },
+      ]),
+    );
+    expect(ofB).toMatchObject({ subtotal: mad(120_000), coreCharges: mad(0), shippingFee: mad(4_500), commission: mad(12_000), total: mad(124_500) });
+    expect(group.total).toEqual(mad(62_205 + 124_500));
+
+    // The money: held in escrow, no longer available.
+    expect(await balance(user)).toMatchObject({ available: mad(1_000_000 - 186_705), held: mad(186_705) });
+    // The stock: taken, each listing's history told.
+    expect([await stockOf(filter.id), await stockOf(pads.id), await stockOf(starter.id)]).toEqual([3, 2, 0]);
+    const history = (await ctx.http().get(`/api/v1/parts/${filter.id}/history`).expect(200)).body.data;
+    expect(history.at(-1)).toMatchObject({ type: 'part.reserved', payload: { orderId: ofA.id, quantity: 2, quantityLeft: 3 } });
+
+    // A later price change never alters the order.
+    await ctx.http().patch(`/api/v1/parts/${filter.id}`).set(sellerA.auth).set('If-Match', (await ctx.http().get(`/api/v1/parts/${filter.id}`)).headers.etag as string).send({ price: mad(1_000) }).expect(200);
+    expect((await ctx.http().get(`/api/v1/orders/${ofA.id}`).set(user.auth).expect(200)).body).toMatchObject({ subtotal: mad(52_705), total: mad(62_205) });
+  });
+
+  it('refuses, reserving and holding nothing: too few in stock, too little money, a listing not on the market or one\'s own', async () => {
+    const part = await createPart(ctx, sellerA, { price: mad(10_000), quantity: 2 });
+    const other = await createPart(ctx, sellerB, { price: mad(10_000), quantity: 2 });
+    const rich = await buyer(1_000_000);
+    expectProblem(await order(rich, [{ partId: other.id, quantity: 1 }, { partId: part.id, quantity: 3 }]), 409, 'insufficient-stock');
+    const poor = await buyer(14_499);
+    expectProblem(await order(poor, [{ partId: part.id, quantity: 1 }]), 409, 'insufficient-funds');
+    const draft = await createPart(ctx, sellerA, { status: 'draft' });
+    expectProblem(await order(rich, [{ partId: draft.id, quantity: 1 }]), 422, 'part-not-orderable');
+    expectProblem(await order(rich, [{ partId: randomUUID(), quantity: 1 }]), 422, 'part-not-orderable');
+    expectProblem(await order(sellerA, [{ partId: part.id, quantity: 1 }]), 403, 'forbidden');
+    // Nothing moved.
+    expect([await stockOf(part.id), await stockOf(other.id)]).toEqual([2, 2]);
+    expect(await balance(rich)).toMatchObject({ available: mad(1_000_000), held: mad(0) });
+    expect(await balance(poor)).toMatchObject({ available: mad(14_499), held: mad(0) });
+    // Bad input is a 400: no key, an unknown field, a quantity of zero, a malformed address.
+    expectProblem(await ctx.http().post('/api/v1/orders').set(rich.auth).send({ lines: [{ partId: part.id, quantity: 1 }], shippingAddress: ADDRESS }), 400, 'validation-error');
+    expectProblem(await order(rich, [{ partId: part.id, quantity: 0 }]), 400, 'validation-error');
+    const extra = await ctx.http().post('/api/v1/orders').set(rich.auth).set('Idempotency-Key', randomUUID()).send({ lines: [{ partId: part.id, quantity: 1 }], shippingAddress: { ...ADDRESS, country: 'Morocco' }, total: 1 });
+    expectProblem(extra, 400, 'validation-error');
+  });
+
+  it('sells the last unit once when many buyers race for it; the others keep their money', async () => {
+    const last = await createPart(ctx, sellerA, { price: mad(5_000), quantity: 1 });
+    const buyers = await Promise.all(Array.from({ length: 50 }, () => buyer(100_000)));
+    const answers = await Promise.all(buyers.map((b) => order(b, [{ partId: last.id, quantity: 1 }])));
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    for (const refused of answers.filter((a) => a.status !== 201)) expectProblem(refused, 409, 'insufficient-stock');
+    expect(await stockOf(last.id)).toBe(0);
+    const balances = await Promise.all(buyers.map(balance));
+    expect(balances.filter((b) => b.available.amount === 100_000)).toHaveLength(49);
+  });
+
+  it('orders once for one Idempotency-Key sent twice at once', async () => {
+    const part = await createPart(ctx, sellerA, { price: mad(5_000), quantity: 10 });
+    const user = await buyer(100_000);
+    const key = randomUUID();
+    const [first, second] = await Promise.all([order(user, [{ partId: part.id, quantity: 1 }], key), order(user, [{ partId: part.id, quantity: 1 }], key)]);
+    expect([first.status, second.status].sort()).toEqual(expect.arrayContaining([201]));
+    expect(await stockOf(part.id)).toBe(9);
+    expect((await ctx.http().get('/api/v1/orders').set(user.auth).expect(200)).body.data).toHaveLength(1);
+  });
+});
+
+describe('an order\'s life', () => {
+  it('is shipped by its seller, delivered as its buyer says, each step told to the listings; others get 404, wrong steps 409', async () => {
+    const part = await createPart(ctx, sellerB, { price: mad(20_000), quantity: 4 });
+    const user = await buyer(100_000);
+    const placed = (await order(user, [{ partId: part.id, quantity: 1 }]).expect(201)).body.orders[0];
+
+    const stranger = await buyer(0);
+    expectProblem(await ctx.http().get(`/api/v1/orders/${placed.id}`).set(stranger.auth), 404, 'not-found');
+    expectProblem(await act(sellerA, placed.id, 'ship', { carrier: 'Amana', trackingNumber: 'EE123456789MA' }), 404, 'not-found');
+    expectProblem(await act(user, placed.id, 'ship', { carrier: 'Amana', trackingNumber: 'EE123456789MA' }), 403, 'forbidden');
+    expectProblem(await act(user, placed.id, 'confirm-delivery'), 409, 'invalid-state-transition');
+
+    const shipped = (await act(sellerB, placed.id, 'ship', { carrier: 'Amana', trackingNumber: 'EE123456789MA' }).expect(200)).body;
+    expect(shipped).toMatchObject({ status: 'shipped', tracking: { carrier: 'Amana', trackingNumber: 'EE123456789MA' } });
+    expectProblem(await act(sellerB, placed.id, 'cancel', { reason: 'Too late now' }), 409, 'invalid-state-transition');
+    const delivered = (await act(user, placed.id, 'confirm-delivery').expect(200)).body;
+    expect(delivered.history.map((h: { to: string; actor: { type: string } }) => [h.to, h.actor.type])).toEqual([
+      ['paid', 'buyer'],
+      ['shipped', 'seller'],
+      ['delivered', 'buyer'],
+    ]);
+    const types = (await ctx.http().get(`/api/v1/parts/${part.id}/history`).expect(200)).body.data.map((e: { type: string }) => e.type);
+    expect(types.slice(-3)).toEqual(['part.reserved', 'part.shipped', 'part.delivered']);
+    expect((await ctx.http().get(`/api/v1/parts/${part.id}/verify`).expect(200)).body).toMatchObject({ valid: true });
+    // The money stays in escrow until the order completes (not built yet).
+    expect(await balance(user)).toMatchObject({ available: mad(100_000 - 24_500), held: mad(24_500) });
+  });
+
+  it('is cancelled before shipping by its buyer or seller: the money back, the stock released, once', async () => {
+    const part = await createPart(ctx, sellerA, { price: mad(30_000), quantity: 2 });
+    const user = await buyer(100_000);
+    const [first, second] = [(await order(user, [{ partId: part.id, quantity: 1 }]).expect(201)).body.orders[0], (await order(user, [{ partId: part.id, quantity: 1 }]).expect(201)).body.orders[0]];
+    expect(await stockOf(part.id)).toBe(0);
+    expectProblem(await act(admin, first.id, 'cancel', { reason: 'Admin tries' }), 403, 'forbidden');
+    const byBuyer = (await act(user, first.id, 'cancel', { reason: 'Ordered the wrong size' }).expect(200)).body;
+    expect(byBuyer).toMatchObject({ status: 'cancelled', history: [{ to: 'paid' }, { to: 'cancelled', actor: { type: 'buyer' }, reason: 'Ordered the wrong size' }] });
+    await act(sellerA, second.id, 'cancel', { reason: 'Part damaged in storage' }).expect(200);
+    expectProblem(await act(user, first.id, 'cancel', { reason: 'Again' }), 409, 'invalid-state-transition');
+    expect(await balance(user)).toMatchObject({ available: mad(100_000), held: mad(0) });
+    expect(await stockOf(part.id)).toBe(2);
+    expect((await createTraceService(ctx.db, ctx.config, ctx.clock).chain({ type: 'part', id: part.id })).at(-1)).toMatchObject({ type: 'part.released' });
+  });
+});
+
+describe('reading orders', () => {
+  it('lists a buyer\'s, a seller\'s and every order, newest first, by status and page', async () => {
+    const part = await createPart(ctx, sellerB, { price: mad(1_000), quantity: 50 });
+    const user = await buyer(1_000_000);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i += 1) ids.push((await order(user, [{ partId: part.id, quantity: 1 }]).expect(201)).body.orders[0].id);
+    await act(sellerB, ids[0] as string, 'ship', { carrier: 'Amana', trackingNumber: 'EE000000001MA' }).expect(200);
+
+    const first = (await ctx.http().get('/api/v1/orders?limit=2').set(user.auth).expect(200)).body;
+    expect(first.data.map((o: { id: string }) => o.id)).toEqual([ids[2], ids[1]]);
+    const rest = (await ctx.http().get(`/api/v1/orders?limit=2&cursor=${first.nextCursor}`).set(user.auth).expect(200)).body;
+    expect(rest).toMatchObject({ data: [{ id: ids[0], status: 'shipped' }], nextCursor: null });
+    const shipped = (await ctx.http().get('/api/v1/seller/orders?status=shipped').set(sellerB.auth).expect(200)).body.data;
+    expect(shipped.map((o: { id: string }) => o.id)).toContain(ids[0]);
+    expect(shipped.every((o: { status: string }) => o.status === 'shipped')).toBe(true);
+    expect((await ctx.http().get('/api/v1/seller/orders').set(sellerA.auth).expect(200)).body.data.map((o: { id: string }) => o.id)).not.toContain(ids[0]);
+    expect((await ctx.http().get(`/api/v1/orders/${ids[0]}`).set(sellerB.auth).expect(200)).body.id).toBe(ids[0]);
+    expect((await ctx.http().get(`/api/v1/orders/${ids[0]}`).set(admin.auth).expect(200)).body.id).toBe(ids[0]);
+    expect((await ctx.http().get('/api/v1/admin/orders?limit=100').set(admin.auth).expect(200)).body.data.length).toBeGreaterThanOrEqual(3);
+    expectProblem(await ctx.http().get('/api/v1/admin/orders').set(user.auth), 403, 'forbidden');
+    expectProblem(await ctx.http().get('/api/v1/seller/orders').set(user.auth), 403, 'forbidden');
+  });
+});
