@@ -60,6 +60,12 @@ export interface Config {
   /** Orders (docs/orders.md): the platform's commission on a seller order's subtotal, in basis points (COMMISSION_RATE 0.10 = 1000). */
   readonly orders: {
     readonly commissionBps: number;
+    /** A shipped order the buyer has not confirmed is delivered this many days after shipping. */
+    readonly autoConfirmDays: number;
+    /** A delivered order is completed (the seller paid) this many days after delivery: the return window. */
+    readonly returnWindowDays: number;
+    /** How often each worker runs the timed steps. */
+    readonly jobsIntervalMs: number;
   };
   readonly trace: {
     readonly origin: string;
@@ -157,7 +163,12 @@ export function loadConfig(env: Env = process.env, opts: { dataDir?: string } = 
       depositDailyMax: read.int('WALLET_DEPOSIT_DAILY_MAX', 2_000_000, 1, 100_000_000_000),
       payoutRetryMs: read.int('WALLET_PAYOUT_RETRY_MS', 60_000, 100, 86_400_000),
     },
-    orders: { commissionBps: commissionBps(read.string('COMMISSION_RATE', '0.10'), problems) },
+    orders: {
+      commissionBps: commissionBps(read.string('COMMISSION_RATE', '0.10'), problems),
+      autoConfirmDays: read.int('AUTO_CONFIRM_DAYS', 7, 1, 365),
+      returnWindowDays: read.int('RETURN_WINDOW_DAYS', 14, 0, 365),
+      jobsIntervalMs: read.int('ORDER_JOBS_INTERVAL_MS', 60_000, 100, 86_400_000),
+    },
     trace: {
       origin,
       signingKey: traceSigningKey(read, problems, production, dataDir, origin),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServices } from '../src/modules';
 import { createTraceService } from '../src/modules/trace/service';
 import { reconcileLedger } from '../src/modules/wallet/reconcile';
 import type { WalletService } from '../src/modules/wallet/service';
@@ -54,14 +55,14 @@ describe('POST /api/v1/orders', () => {
     const ofA = group.orders.find((o: { sellerId: string }) => o.sellerId === sellerA.sellerId);
     const ofB = group.orders.find((o: { sellerId: string }) => o.sellerId === sellerB.sellerId);
     // Seller A: 2 × 89.00 + 349.05 = 527.05; a core charge of 50.00; shipping 45.00; 10 % of
-    // 527.05 is 52.705, rounded half up to 52.71.
+    // 527.05 is 52.705, rounded half to even (as every split of money) to 52.70.
     expect(ofA).toMatchObject({
       status: 'paid',
       subtotal: mad(52_705),
       coreCharges: mad(5_000),
       shippingFee: mad(4_500),
       commissionRate: 1000,
-      commission: mad(5_271),
+      commission: mad(5_270),
       total: mad(62_205),
       shippingAddress: ADDRESS,
       tracking: null,
@@ -197,5 +198,67 @@ describe('reading orders', () => {
     expect((await ctx.http().get('/api/v1/admin/orders?limit=100').set(admin.auth).expect(200)).body.data.length).toBeGreaterThanOrEqual(3);
     expectProblem(await ctx.http().get('/api/v1/admin/orders').set(user.auth), 403, 'forbidden');
     expectProblem(await ctx.http().get('/api/v1/seller/orders').set(user.auth), 403, 'forbidden');
+  });
+});
+
+describe('the timed steps', () => {
+  const DAY = 24 * 60 * 60 * 1000;
+  const run = () => createServices(ctx.db, ctx.config, ctx.clock).orders.runDueSteps();
+  // Orders left over by earlier tests are moved too: each test looks at its own.
+  const statusOf = async (user: TestUser, id: string) => (await ctx.http().get(`/api/v1/orders/${id}`).set(user.auth).expect(200)).body;
+
+  it('deliver a shipped order the buyer forgot, then complete it when the return window closes: the seller paid less the commission', async () => {
+    // A seller of its own: earlier tests' orders are moved by the same rounds.
+    const sellerC = await createSeller(ctx);
+    const part = await createPart(ctx, sellerC, { price: mad(40_000), coreCharge: mad(5_000), quantity: 3 });
+    const user = await buyer(200_000);
+    const placed = (await order(user, [{ partId: part.id, quantity: 2 }]).expect(201)).body.orders[0];
+    // 2 × 400.00 + 2 × 50.00 core + 45.00 shipping = 945.00; 10 % of 800.00 = 80.00.
+    expect(placed).toMatchObject({ total: mad(94_500), commission: mad(8_000) });
+    await act(sellerC, placed.id, 'ship', { carrier: 'Amana', trackingNumber: 'EE000000002MA' }).expect(200);
+    const sellerCefore = (await balance(sellerC)).available.amount;
+
+    // Not yet: a day before the auto-confirmation.
+    ctx.clock.advance((ctx.config.orders.autoConfirmDays - 1) * DAY);
+    await run();
+    expect((await statusOf(user, placed.id)).status).toBe('shipped');
+    ctx.clock.advance(DAY);
+    await run();
+    const delivered = await statusOf(user, placed.id);
+    expect(delivered.status).toBe('delivered');
+    expect(delivered.history.at(-1)).toMatchObject({ from: 'shipped', to: 'delivered', actor: { type: 'system', id: null } });
+    expect(await balance(sellerC)).toMatchObject({ available: mad(sellerCefore) });
+
+    ctx.clock.advance(ctx.config.orders.returnWindowDays * DAY);
+    const [first, second] = await Promise.all([run(), run()]);
+    expect(first.failed.concat(second.failed)).toEqual([]);
+    const completed = await statusOf(user, placed.id);
+    expect(completed.status).toBe('completed');
+    // The seller got 945.00 − 80.00, the buyer's escrow is gone, and it happened once.
+    expect(await balance(sellerC)).toMatchObject({ available: mad(sellerCefore + 86_500), held: mad(0) });
+    expect(await balance(user)).toMatchObject({ available: mad(200_000 - 94_500), held: mad(0) });
+    await run();
+    expect(await balance(sellerC)).toMatchObject({ available: mad(sellerCefore + 86_500) });
+    const events = await createTraceService(ctx.db, ctx.config, ctx.clock).chain({ type: 'part', id: part.id });
+    expect(events.slice(-3).map((e) => [e.type, e.actor.type])).toEqual([
+      ['part.shipped', 'user'],
+      ['part.delivered', 'system'],
+      ['part.sold', 'system'],
+    ]);
+    expect((await ctx.http().get(`/api/v1/parts/${part.id}/verify`).expect(200)).body).toMatchObject({ valid: true });
+  });
+
+  it('leave orders alone before their time, and paid ones always', async () => {
+    const part = await createPart(ctx, sellerA, { price: mad(10_000), quantity: 3 });
+    const user = await buyer(100_000);
+    const [paid, shipped] = [(await order(user, [{ partId: part.id, quantity: 1 }]).expect(201)).body.orders[0], (await order(user, [{ partId: part.id, quantity: 1 }]).expect(201)).body.orders[0]];
+    await act(sellerA, shipped.id, 'ship', { carrier: 'Amana', trackingNumber: 'EE000000003MA' }).expect(200);
+    await act(user, shipped.id, 'confirm-delivery').expect(200);
+    ctx.clock.advance(DAY);
+    await run();
+    expect([(await statusOf(user, paid.id)).status, (await statusOf(user, shipped.id)).status]).toEqual(['paid', 'delivered']);
+    ctx.clock.advance(365 * DAY);
+    await run();
+    expect([(await statusOf(user, paid.id)).status, (await statusOf(user, shipped.id)).status]).toEqual(['paid', 'completed']);
   });
 });

@@ -2043,12 +2043,12 @@ export interface components {
          *     (delta, reason), `part.withdrawn`. Attested by the seller: `part.inspected`,
          *     `part.refurbished`, `part.repaired`, `part.certified`, `part.note`. Written by the order flow
          *     (docs/orders.md), each with the order's id: `part.reserved` (quantity taken, quantity left),
-         *     `part.shipped` (carrier, tracking number), `part.delivered`, `part.released` (a cancelled
-         *     order's stock given back, with the reason). Still to come with it: `part.sold`,
-         *     `part.returned` and `part.refunded`.
+         *     `part.shipped` (carrier, tracking number), `part.delivered`, `part.sold` (the order completed,
+         *     the seller paid: the ledger transaction's id), `part.released` (a cancelled order's stock
+         *     given back, with the reason). Still to come with it: `part.returned` and `part.refunded`.
          * @enum {string}
          */
-        PartEventType: "part.created" | "part.updated" | "part.price_changed" | "part.stock_adjusted" | "part.withdrawn" | "part.reserved" | "part.shipped" | "part.delivered" | "part.released" | "part.inspected" | "part.refurbished" | "part.repaired" | "part.certified" | "part.note";
+        PartEventType: "part.created" | "part.updated" | "part.price_changed" | "part.stock_adjusted" | "part.withdrawn" | "part.reserved" | "part.shipped" | "part.delivered" | "part.sold" | "part.released" | "part.inspected" | "part.refurbished" | "part.repaired" | "part.certified" | "part.note";
         UserActor: {
             /** @constant */
             type: "user";
@@ -2459,8 +2459,10 @@ export interface components {
         };
         /**
          * @description Where a seller order stands (docs/orders.md). `paid`: the buyer's money is held in escrow
-         *     and the stock reserved; `shipped`; `delivered`; `completed`: the escrow paid to the seller,
-         *     less the commission; `cancelled`: before shipping, the money back and the stock released.
+         *     and the stock reserved; `shipped`; `delivered` (by the buyer, or `AUTO_CONFIRM_DAYS` after
+         *     shipping); `completed` (`RETURN_WINDOW_DAYS` after delivery): the escrow paid to the
+         *     seller, less the commission; `cancelled`: before shipping, the money back and the stock
+         *     released.
          *     The return, refund and dispute states are part of the contract ahead of their transitions.
          * @enum {string}
          */

@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import { systemClock } from '../clock';
 import { createDb, type Db } from '../db/knex';
 import { createServices } from '../modules';
+import { startOrderJobs } from './order-jobs';
 import { startPayoutRetries } from './payouts';
 import { startSequencer } from './sequencer';
 
@@ -18,7 +19,7 @@ export async function serve(config: Config, log: Logger, options: { db?: Db } = 
   const db = options.db ?? createDb(config.database);
   const services = createServices(db, config, systemClock);
   const app = createApp({ config, db, logger: log, services });
-  const jobs = [startSequencer(services.trace, config, log), startPayoutRetries(services.wallet, config, log)];
+  const jobs = [startSequencer(services.trace, config, log), startPayoutRetries(services.wallet, config, log), startOrderJobs(services.orders, config, log)];
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.port, config.host, () => resolve(listening));
     listening.once('error', reject);

@@ -3,7 +3,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { isoNow, type Clock } from '../../clock';
 import type { Config } from '../../config';
 import type { Db } from '../../db/knex';
-import { forUpdate, type Queryable, type Tx } from '../../db/tx';
+import { dialectOf } from '../../db/knex';
+import { forUpdate, withTx, type Queryable, type Tx } from '../../db/tx';
 import type { components } from '../../generated/api';
 import type { AuthContext } from '../../http/auth';
 import { cursorField, decodeCursor, DEFAULT_LIMIT, toPage, type Page } from '../../http/pagination';
@@ -21,6 +22,10 @@ type Tracking = components['schemas']['Tracking'];
 
 /** Who acts on an order, seen from the order: its buyer, its seller, or an admin. */
 type Party = 'buyer' | 'seller' | 'admin';
+/** A step's author: a party and the user, or the system (a timed job) and nobody. */
+type Acting = { party: Party; by: AuthContext } | { party: 'system'; by: null };
+const SYSTEM: Acting = { party: 'system', by: null };
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface OrderFilter {
   status?: OrderStatus;
@@ -55,7 +60,7 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
   }
 
   /** A status change: checked against what the order is in, recorded with its actor, and the order saved. */
-  async function move(tx: Tx, auth: AuthContext, order: OrderRow, from: readonly OrderStatus[], to: OrderStatus, actor: Party, changes: Partial<OrderRow> = {}, reason: string | null = null): Promise<void> {
+  async function move(tx: Tx, acting: Acting, order: OrderRow, from: readonly OrderStatus[], to: OrderStatus, changes: Partial<OrderRow> = {}, reason: string | null = null): Promise<void> {
     if (!from.includes(order.status)) {
       throw new Problem('invalid-state-transition', `The order is ${order.status}; it cannot become ${to} (only from ${from.join(' or ')}).`);
     }
@@ -63,14 +68,71 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
     await tx('orders')
       .where({ id: order.id })
       .update({ ...changes, status: to, version: Number(order.version) + 1, updated_at: now });
-    await tx('order_transitions').insert({ id: uuidv7(), order_id: order.id, from_status: order.status, to_status: to, actor_type: actor, actor_id: auth.userId, reason, created_at: now });
+    await tx('order_transitions').insert({ id: uuidv7(), order_id: order.id, from_status: order.status, to_status: to, actor_type: acting.party, actor_id: acting.by?.userId ?? null, reason, created_at: now });
   }
 
   /** Each line's listing told what happened to it, in the order's transaction. */
-  async function tellParts(tx: Tx, auth: AuthContext, order: OrderRow, type: `part.${string}`, payload: Record<string, unknown> = {}): Promise<void> {
+  async function tellParts(tx: Tx, acting: Acting, order: OrderRow, type: `part.${string}`, payload: Record<string, unknown> = {}): Promise<void> {
     const lines = (await tx('order_lines').where({ order_id: order.id }).orderBy('part_id')) as LineRow[];
-    for (const line of lines) await parts.recordOrderEvent(tx, auth, line.part_id, type, { orderId: order.id, quantity: Number(line.quantity), ...payload });
+    for (const line of lines) await parts.recordOrderEvent(tx, acting.by, line.part_id, type, { orderId: order.id, quantity: Number(line.quantity), ...payload });
   }
+
+  /** `shipped → delivered`, by the buyer or, once AUTO_CONFIRM_DAYS have passed, the system. */
+  async function deliver(tx: Tx, acting: Acting, order: OrderRow): Promise<void> {
+    await move(tx, acting, order, ['shipped'], 'delivered');
+    await tellParts(tx, acting, order, 'part.delivered');
+  }
+
+  /**
+   * `delivered → completed` once the return window has closed: the hold captured, in one ledger
+   * transaction, the seller paid the total less the commission frozen on the order, the fees
+   * account the commission.
+   */
+  async function complete(tx: Tx, order: OrderRow): Promise<void> {
+    await move(tx, SYSTEM, order, ['delivered'], 'completed');
+    const seller = await sellers.findProfile(tx, order.seller_id);
+    if (!seller) throw new Error(`order ${order.id}: its seller ${order.seller_id} has no profile`);
+    const { transaction } = await wallet.capture(tx, order.hold_id, { payeeId: seller.userId, commission: money(Number(order.commission), order.currency) });
+    await tellParts(tx, SYSTEM, order, 'part.sold', { ledgerTransactionId: transaction.id });
+  }
+
+  /**
+   * Every order in `status` since `before` taken through `step`, one transaction each, oldest
+   * first. PostgreSQL: claimed `FOR UPDATE SKIP LOCKED`, so instances running the job at once
+   * take different orders; SQLite: one writer at a time. An order whose step fails is left for
+   * the next round (and logged by the caller), not retried in a loop.
+   */
+  async function runDue(status: OrderStatus, before: Date, step: (tx: Tx, order: OrderRow) => Promise<void>): Promise<{ done: number; failed: string[] }> {
+    const failed: string[] = [];
+    let done = 0;
+    for (;;) {
+      let claimed: string | undefined;
+      try {
+        claimed = await withTx(db, async (tx) => {
+          const query = tx('orders').where({ status }).where('updated_at', '<=', before.toISOString()).whereNotIn('id', failed).orderBy('updated_at').orderBy('id').limit(1);
+          if (dialectOf(tx) === 'postgresql') query.forUpdate().skipLocked();
+          const order = (await query.first()) as OrderRow | undefined;
+          if (order) await step(tx, order);
+          return order?.id;
+        });
+      } catch (err) {
+        const id = (err as { orderId?: string }).orderId;
+        if (!id) throw err;
+        failed.push(id);
+        continue;
+      }
+      if (!claimed) return { done, failed };
+      done += 1;
+    }
+  }
+  /** A step's failure, tagged with its order so that the round goes on without it. */
+  const tagged = (step: (tx: Tx, order: OrderRow) => Promise<void>) => async (tx: Tx, order: OrderRow) => {
+    try {
+      await step(tx, order);
+    } catch (err) {
+      throw Object.assign(err instanceof Error ? err : new Error(String(err)), { orderId: order.id });
+    }
+  };
 
   async function view(q: Queryable, orderId: string): Promise<SellerOrderView> {
     const order = (await q('orders').where({ id: orderId }).first()) as OrderRow;
@@ -105,7 +167,7 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
       const priced = await Promise.all(
         [...bySeller].map(async ([sellerId, lines]) => {
           const seller = await sellers.findProfile(tx, sellerId);
-          return { sellerId, lines, amounts: priceOrder(lines, seller?.shippingFeeAmount ?? 0, config.orders.commissionBps) };
+          return { sellerId, lines, amounts: priceOrder(lines, seller?.shippingFeeAmount ?? 0, config.orders.commissionBps, config.currency) };
         }),
       );
       const total = priced.reduce((sum, order) => sum + order.amounts.total, 0);
@@ -161,26 +223,38 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
 
     listAll: (filter: OrderFilter) => page(filter, {}),
 
+    /**
+     * One round of the timed steps (docs/orders.md): shipped orders not confirmed within
+     * AUTO_CONFIRM_DAYS are delivered, delivered ones past RETURN_WINDOW_DAYS completed. Safe to
+     * run again, and on several instances at once: each order moves once.
+     */
+    async runDueSteps(): Promise<{ delivered: number; completed: number; failed: string[] }> {
+      const now = clock.now().getTime();
+      const confirm = await runDue('shipped', new Date(now - config.orders.autoConfirmDays * DAY_MS), tagged((tx, order) => deliver(tx, SYSTEM, order)));
+      const settle = await runDue('delivered', new Date(now - config.orders.returnWindowDays * DAY_MS), tagged(complete));
+      return { delivered: confirm.done, completed: settle.done, failed: [...confirm.failed, ...settle.failed] };
+    },
+
     /** The seller hands the parts to a carrier. */
     async ship(tx: Tx, auth: AuthContext, orderId: string, tracking: Tracking): Promise<SellerOrderView> {
-      const { order, party } = await orderFor(tx, auth, orderId, ['seller']);
-      await move(tx, auth, order, ['paid'], 'shipped', party, { carrier: tracking.carrier, tracking_number: tracking.trackingNumber });
-      await tellParts(tx, auth, order, 'part.shipped', { carrier: tracking.carrier, trackingNumber: tracking.trackingNumber });
+      const { order } = await orderFor(tx, auth, orderId, ['seller']);
+      const acting: Acting = { party: 'seller', by: auth };
+      await move(tx, acting, order, ['paid'], 'shipped', { carrier: tracking.carrier, tracking_number: tracking.trackingNumber });
+      await tellParts(tx, acting, order, 'part.shipped', { carrier: tracking.carrier, trackingNumber: tracking.trackingNumber });
       return view(tx, orderId);
     },
 
     /** The buyer says the parts arrived. */
     async confirmDelivery(tx: Tx, auth: AuthContext, orderId: string): Promise<SellerOrderView> {
-      const { order, party } = await orderFor(tx, auth, orderId, ['buyer']);
-      await move(tx, auth, order, ['shipped'], 'delivered', party);
-      await tellParts(tx, auth, order, 'part.delivered');
+      const { order } = await orderFor(tx, auth, orderId, ['buyer']);
+      await deliver(tx, { party: 'buyer', by: auth }, order);
       return view(tx, orderId);
     },
 
     /** Before shipping, by its buyer or its seller: the escrow back to the buyer, the stock released. */
     async cancel(tx: Tx, auth: AuthContext, orderId: string, reason: string): Promise<SellerOrderView> {
       const { order, party } = await orderFor(tx, auth, orderId, ['buyer', 'seller']);
-      await move(tx, auth, order, ['paid'], 'cancelled', party, {}, reason);
+      await move(tx, { party: party as 'buyer' | 'seller', by: auth }, order, ['paid'], 'cancelled', {}, reason);
       await wallet.void(tx, order.hold_id);
       const lines = (await tx('order_lines').where({ order_id: order.id })) as LineRow[];
       await parts.release(tx, auth, lines.map((line) => ({ partId: line.part_id, quantity: Number(line.quantity) })), order.id, `cancelled by the ${party}`);

@@ -234,10 +234,13 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
       return reserved;
     },
 
-    /** An order's step in a listing's history (`part.shipped`, `part.delivered`…), with the listing as it is now. */
-    async recordOrderEvent(tx: Tx, auth: AuthContext, partId: string, type: `part.${string}`, payload: Record<string, unknown>): Promise<void> {
+    /**
+     * An order's step in a listing's history (`part.shipped`, `part.delivered`, `part.sold`…), with
+     * the listing as it is now; by a user, or by the system (`null`: a timed job).
+     */
+    async recordOrderEvent(tx: Tx, by: AuthContext | null, partId: string, type: `part.${string}`, payload: Record<string, unknown>): Promise<void> {
       const part = await Part.read(tx).findById(partId).throwIfNotFound();
-      await record(tx, auth, partId, type, payload, part.toView());
+      await trace.append(tx, partEvent(partId, type, by ? actorOf(by) : { type: 'system' }, payload, listingSnapshot(part.toView())));
     },
 
     /** Stock an order had taken, given back (a cancellation): a stock movement and a `part.released` event each. */

@@ -84,8 +84,20 @@ export interface Capture {
   payeeId: string;
   /** How much of the hold is captured (all of it when absent); the rest goes back to the buyer. */
   amount?: Money;
-  /** The platform's commission on what is captured (frozen when the order was placed). */
-  commission: Rate;
+  /**
+   * The platform's commission: a rate of what is captured, or an amount the caller computed (an
+   * order's, frozen when it was placed), at most what is captured.
+   */
+  commission: Rate | Money;
+}
+
+/** The commission and the payee's rest of a captured amount. */
+function shareOf(captured: Money, commission: Rate | Money): { part: Money; rest: Money } {
+  if ('numerator' in commission) return splitByRate(captured, commission);
+  if (commission.currency !== captured.currency || commission.amount < 0 || compare(commission, captured) > 0) {
+    throw new Problem('validation-error', `A commission is at least nothing and at most the ${captured.amount} captured, in ${captured.currency}.`);
+  }
+  return { part: commission, rest: subtract(captured, commission) };
 }
 
 export async function captureHold(tx: Tx, holdId: string, capture: Capture, ctx: LedgerContext): Promise<{ hold: Hold; transaction: PostedTransaction; commission: Money }> {
@@ -98,7 +110,7 @@ export async function captureHold(tx: Tx, holdId: string, capture: Capture, ctx:
   const escrow = await openAccount(tx, 'escrow', currency, ctx.now);
   const payee = await openAccount(tx, 'wallet', currency, ctx.now, capture.payeeId);
   const fees = await openAccount(tx, 'fees', currency, ctx.now);
-  const { part: commission, rest: toPayee } = splitByRate(captured, capture.commission);
+  const { part: commission, rest: toPayee } = shareOf(captured, capture.commission);
   const back = subtract(hold.amount, captured);
   const postings: PostingInput[] = [
     { accountId: escrow.id, bucket: 'held', amount: -hold.amount.amount },
