@@ -7,7 +7,8 @@ import type { Knex } from 'knex';
  * - `orders`: one seller's part of it, with its amounts frozen at order time (subtotal, core
  *   charges, the seller's shipping fee, the commission rate in basis points and the commission it
  *   gave), its status, the escrow hold that pays for it (the wallet's, by id: the hold itself
- *   carries only an opaque reference), the shipping address and the tracking once shipped.
+ *   carries only an opaque reference), the shipping address, the tracking once shipped, and a
+ *   return's reason and the amount refunded.
  * - `order_lines`: a listing bought, at its price and core charge of that moment.
  * - `order_transitions`: every change of status, when and by whom: the order's history.
  */
@@ -44,6 +45,10 @@ export async function up(knex: Knex): Promise<void> {
     t.string('note', 500);
     t.string('carrier', 100);
     t.string('tracking_number', 100);
+    // A return: the buyer's reason and words; the amount refunded from escrow once settled.
+    t.string('return_reason', 20);
+    t.string('return_details', 500);
+    t.bigInteger('refunded');
     t.integer('version').notNullable().defaultTo(0);
     t.timestamp('created_at', tz).notNullable();
     t.timestamp('updated_at', tz).notNullable();
@@ -51,6 +56,8 @@ export async function up(knex: Knex): Promise<void> {
     t.check('subtotal > 0 AND core_charges >= 0 AND shipping_fee >= 0 AND commission >= 0 AND commission <= subtotal', [], 'orders_amounts');
     t.check('total = subtotal + core_charges + shipping_fee', [], 'orders_total');
     t.check('commission_bps >= 0 AND commission_bps <= 10000', [], 'orders_commission_rate');
+    t.check("return_reason IS NULL OR return_reason IN ('defective', 'not_as_described', 'wrong_part', 'other')", [], 'orders_return_reason');
+    t.check('refunded IS NULL OR (refunded > 0 AND refunded <= total)', [], 'orders_refunded');
     t.unique(['hold_id'], { indexName: 'orders_hold_unique' });
     t.index(['group_id'], 'orders_group_idx');
     t.index(['buyer_id', 'id'], 'orders_buyer_idx');

@@ -262,3 +262,63 @@ describe('the timed steps', () => {
     expect([(await statusOf(user, paid.id)).status, (await statusOf(user, shipped.id)).status]).toEqual(['paid', 'completed']);
   });
 });
+
+describe('returns', () => {
+  /** An order of one listing, shipped and delivered, from a seller of its own. */
+  async function delivered(price: number, quantity = 1) {
+    const seller = await createSeller(ctx);
+    const part = await createPart(ctx, seller, { price: mad(price), quantity: 5 });
+    const user = await buyer(500_000);
+    const placed = (await order(user, [{ partId: part.id, quantity }]).expect(201)).body.orders[0];
+    await act(seller, placed.id, 'ship', { carrier: 'Amana', trackingNumber: 'EE000000009MA' }).expect(200);
+    await act(user, placed.id, 'confirm-delivery').expect(200);
+    return { seller, part, user, placed };
+  }
+
+  it('goes requested, accepted, received and restocked, then refunded in full: the buyer gets everything back, the seller nothing', async () => {
+    const { seller, part, user, placed } = await delivered(30_000, 2);
+    expectProblem(await act(user, placed.id, 'return-accept'), 403, 'forbidden');
+    expectProblem(await act(seller, placed.id, 'return-request', { reason: 'defective' }), 403, 'forbidden');
+    const requested = (await act(user, placed.id, 'return-request', { reason: 'defective', details: 'The pads squeal from the first use.' }).expect(200)).body;
+    expect(requested).toMatchObject({ status: 'return_requested', return: { reason: 'defective', details: 'The pads squeal from the first use.' }, refunded: null });
+    expectProblem(await act(seller, placed.id, 'refund', {}), 409, 'invalid-state-transition');
+    await act(seller, placed.id, 'return-accept').expect(200);
+    await act(seller, placed.id, 'return-received', { restock: true }).expect(200);
+    expect(await stockOf(part.id)).toBe(5);
+    const sellerBefore = (await balance(seller)).available.amount;
+    const refunded = (await act(seller, placed.id, 'refund', {}).expect(200)).body;
+    expect(refunded).toMatchObject({ status: 'refunded', refunded: mad(64_500) });
+    expect(await balance(user)).toMatchObject({ available: mad(500_000), held: mad(0) });
+    expect((await balance(seller)).available.amount).toBe(sellerBefore);
+    const types = (await createTraceService(ctx.db, ctx.config, ctx.clock).chain({ type: 'part', id: part.id })).map((e) => e.type);
+    expect(types.slice(-4)).toEqual(['part.delivered', 'part.returned', 'part.released', 'part.refunded']);
+    // Settled: the job leaves it alone.
+    ctx.clock.advance(400 * 24 * 60 * 60 * 1000);
+    await createServices(ctx.db, ctx.config, ctx.clock).orders.runDueSteps();
+    expect((await ctx.http().get(`/api/v1/orders/${placed.id}`).set(user.auth).expect(200)).body.status).toBe('refunded');
+  });
+
+  it('refunds part of a returned order: the seller keeps the rest, less the commission in proportion', async () => {
+    const { seller, user, placed } = await delivered(100_000);
+    // Total 1,045.00 (1,000.00 + 45.00 shipping), commission 100.00.
+    await act(user, placed.id, 'return-request', { reason: 'not_as_described' }).expect(200);
+    await act(seller, placed.id, 'return-accept').expect(200);
+    await act(seller, placed.id, 'return-received', { restock: false }).expect(200);
+    expectProblem(await act(seller, placed.id, 'refund', { amount: mad(104_501) }), 400, 'validation-error');
+    const sellerBefore = (await balance(seller)).available.amount;
+    await act(seller, placed.id, 'refund', { amount: mad(20_900) }).expect(200);
+    // The seller keeps 836.00 of 1,045.00: four fifths, so four fifths of the commission (80.00) go to the platform.
+    expect((await balance(seller)).available.amount - sellerBefore).toBe(83_600 - 8_000);
+    expect(await balance(user)).toMatchObject({ available: mad(500_000 - 104_500 + 20_900), held: mad(0) });
+  });
+
+  it('refused by the seller, completes when the return window closes', async () => {
+    const { seller, user, placed } = await delivered(10_000);
+    await act(user, placed.id, 'return-request', { reason: 'other' }).expect(200);
+    const rejected = (await act(seller, placed.id, 'return-reject', { reason: 'Fitted and damaged by the garage' }).expect(200)).body;
+    expect(rejected.history.at(-1)).toMatchObject({ to: 'return_rejected', reason: 'Fitted and damaged by the garage' });
+    ctx.clock.advance((ctx.config.orders.returnWindowDays + 1) * 24 * 60 * 60 * 1000);
+    await createServices(ctx.db, ctx.config, ctx.clock).orders.runDueSteps();
+    expect((await ctx.http().get(`/api/v1/orders/${placed.id}`).set(user.auth).expect(200)).body.status).toBe('completed');
+  });
+});

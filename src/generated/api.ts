@@ -1366,6 +1366,115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{orderId}/return-request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask to return an order
+         * @description The buyer, while the order is delivered (within the return window), asks to send the parts
+         *     back: `delivered → return_requested`, with a reason. The money stays in escrow. The order's
+         *     buyer only (anyone else 404).
+         */
+        post: operations["requestOrderReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{orderId}/return-accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a return
+         * @description The seller agrees to take the parts back: `return_requested → return_accepted`. The order's
+         *     seller only (anyone else 404).
+         */
+        post: operations["acceptOrderReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{orderId}/return-reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refuse a return
+         * @description The seller refuses the return, saying why: `return_requested → return_rejected`. The order
+         *     then completes when its return window closes, as a delivered one. The order's seller only.
+         */
+        post: operations["rejectOrderReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{orderId}/return-received": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a return arrived
+         * @description The seller has the parts back: `return_accepted → returned`. Each listing's history gains a
+         *     `part.returned` event with the buyer's reason; with `restock`, the listings' stock is raised
+         *     by the quantities returned. The order's seller only.
+         */
+        post: operations["receiveOrderReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{orderId}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund a returned order
+         * @description The seller refunds a returned order from escrow: `returned → refunded`. All of the total by
+         *     default, or `amount` of it: the rest is paid to the seller less the commission in
+         *     proportion, in the same ledger transaction. Each listing's history gains `part.refunded`.
+         *     The order's seller only; `Idempotency-Key` required.
+         */
+        post: operations["refundOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/seller/orders": {
         parameters: {
             query?: never;
@@ -2045,10 +2154,11 @@ export interface components {
          *     (docs/orders.md), each with the order's id: `part.reserved` (quantity taken, quantity left),
          *     `part.shipped` (carrier, tracking number), `part.delivered`, `part.sold` (the order completed,
          *     the seller paid: the ledger transaction's id), `part.released` (a cancelled order's stock
-         *     given back, with the reason). Still to come with it: `part.returned` and `part.refunded`.
+         *     given back, with the reason), `part.returned` (the buyer's reason, whether restocked),
+         *     `part.refunded` (the amount back to the buyer, the ledger transaction's id).
          * @enum {string}
          */
-        PartEventType: "part.created" | "part.updated" | "part.price_changed" | "part.stock_adjusted" | "part.withdrawn" | "part.reserved" | "part.shipped" | "part.delivered" | "part.sold" | "part.released" | "part.inspected" | "part.refurbished" | "part.repaired" | "part.certified" | "part.note";
+        PartEventType: "part.created" | "part.updated" | "part.price_changed" | "part.stock_adjusted" | "part.withdrawn" | "part.reserved" | "part.shipped" | "part.delivered" | "part.sold" | "part.released" | "part.returned" | "part.refunded" | "part.inspected" | "part.refurbished" | "part.repaired" | "part.certified" | "part.note";
         UserActor: {
             /** @constant */
             type: "user";
@@ -2462,8 +2572,10 @@ export interface components {
          *     and the stock reserved; `shipped`; `delivered` (by the buyer, or `AUTO_CONFIRM_DAYS` after
          *     shipping); `completed` (`RETURN_WINDOW_DAYS` after delivery): the escrow paid to the
          *     seller, less the commission; `cancelled`: before shipping, the money back and the stock
-         *     released.
-         *     The return, refund and dispute states are part of the contract ahead of their transitions.
+         *     released. A return: `return_requested` (the buyer, while delivered) → `return_accepted` or
+         *     `return_rejected` (the seller) → `returned` (the seller received the parts) → `refunded`
+         *     (from escrow, in full or in part). A rejected return completes when its window closes, as a
+         *     delivered order does. `disputed` is part of the contract ahead of its transitions.
          * @enum {string}
          */
         OrderStatus: "paid" | "shipped" | "delivered" | "completed" | "cancelled" | "return_requested" | "return_accepted" | "return_rejected" | "returned" | "refunded" | "disputed";
@@ -2506,6 +2618,15 @@ export interface components {
             /** @example EE123456789MA */
             trackingNumber: string;
         };
+        /**
+         * @description Why the buyer sends the parts back.
+         * @enum {string}
+         */
+        ReturnReason: "defective" | "not_as_described" | "wrong_part" | "other";
+        OrderReturn: {
+            reason: components["schemas"]["ReturnReason"];
+            details: string | null;
+        };
         OrderTransition: {
             /** @description The status before (null for the order's creation). */
             from: components["schemas"]["OrderStatus"] | null;
@@ -2542,6 +2663,10 @@ export interface components {
             shippingAddress: components["schemas"]["ShippingAddress"];
             note: string | null;
             tracking: components["schemas"]["Tracking"] | null;
+            /** @description The buyer's return request, once made. */
+            return: components["schemas"]["OrderReturn"] | null;
+            /** @description What went back to the buyer from escrow, once refunded. */
+            refunded: components["schemas"]["Money"] | null;
             /** @description Every change of status, oldest first. */
             history: components["schemas"]["OrderTransition"][];
             createdAt: components["schemas"]["Timestamp"];
@@ -2569,6 +2694,24 @@ export interface components {
             orders: components["schemas"]["SellerOrder"][];
             total: components["schemas"]["Money"];
             createdAt: components["schemas"]["Timestamp"];
+        };
+        ReturnRequest: {
+            reason: components["schemas"]["ReturnReason"];
+            /** @description What is wrong, for the seller. */
+            details?: string & components["schemas"]["MultilineText"];
+        };
+        ReturnReception: {
+            /** @description Whether the returned parts go back on sale (their listings' stock raised by the quantities returned). */
+            restock: boolean;
+        };
+        OrderRefund: {
+            /**
+             * @description How much of the order's total goes back to the buyer; all of it when absent. The rest
+             *     is paid to the seller, less the commission in proportion.
+             */
+            amount?: components["schemas"]["MoneyInput"] & {
+                amount?: unknown;
+            };
         };
         LedgerReconciliation: {
             /** @description True when no violation was found. */
@@ -5570,6 +5713,188 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description The order, changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOrder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["InvalidTransition"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    requestOrderReturn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A seller order's id. */
+                orderId: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReturnRequest"];
+            };
+        };
+        responses: {
+            /** @description The order, changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOrder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["InvalidTransition"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    acceptOrderReturn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A seller order's id. */
+                orderId: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order, changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOrder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["InvalidTransition"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    rejectOrderReturn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A seller order's id. */
+                orderId: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description The order, changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOrder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["InvalidTransition"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    receiveOrderReturn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A seller order's id. */
+                orderId: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReturnReception"];
+            };
+        };
+        responses: {
+            /** @description The order, changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOrder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["InvalidTransition"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    refundOrder: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Required here: this request moves money (a request without it is a 400). A key of your
+                 *     choosing (a UUID is a good one), the same for every retry of one request, so that the
+                 *     request has one effect however often it is sent. The first answer (success or problem) is
+                 *     kept 24 hours for your account and sent again, with `Idempotent-Replayed: true`, to a retry
+                 *     with the same key and body; the same key with another body is a 422
+                 *     `idempotency-key-reused`; a retry while the first is still running is a 409
+                 *     `idempotency-key-in-flight` (retry after `Retry-After`). See docs/idempotency.md.
+                 * @example 5f0c6a1e-8a44-4b8e-9d7c-6f1a2b3c4d5e
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
+            path: {
+                /** @description A seller order's id. */
+                orderId: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderRefund"];
             };
         };
         responses: {

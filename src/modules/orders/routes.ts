@@ -1,4 +1,5 @@
 import { requireAuth, type HandlerMap } from '../../http/handler';
+import { money } from '../../money';
 import type { OrderService } from './service';
 
 export function orderHandlers(orders: OrderService) {
@@ -9,6 +10,14 @@ export function orderHandlers(orders: OrderService) {
     shipOrder: async (ctx) => ({ status: 200, body: await ctx.tx((tx) => orders.ship(tx, requireAuth(ctx), ctx.params.orderId, ctx.body)) }),
     confirmOrderDelivery: async (ctx) => ({ status: 200, body: await ctx.tx((tx) => orders.confirmDelivery(tx, requireAuth(ctx), ctx.params.orderId)) }),
     cancelOrder: async (ctx) => ({ status: 200, body: await ctx.tx((tx) => orders.cancel(tx, requireAuth(ctx), ctx.params.orderId, ctx.body.reason)) }),
+    requestOrderReturn: async (ctx) => ({ status: 200, body: await ctx.tx((tx) => orders.requestReturn(tx, requireAuth(ctx), ctx.params.orderId, ctx.body)) }),
+    acceptOrderReturn: async (ctx) => ({ status: 200, body: await ctx.tx((tx) => orders.decideReturn(tx, requireAuth(ctx), ctx.params.orderId, { accept: true })) }),
+    rejectOrderReturn: async (ctx) => ({ status: 200, body: await ctx.tx((tx) => orders.decideReturn(tx, requireAuth(ctx), ctx.params.orderId, { accept: false, reason: ctx.body.reason })) }),
+    receiveOrderReturn: async (ctx) => ({ status: 200, body: await ctx.tx((tx) => orders.receiveReturn(tx, requireAuth(ctx), ctx.params.orderId, ctx.body.restock)) }),
+    refundOrder: async (ctx) => {
+      const { amount } = ctx.body;
+      return { status: 200, body: await ctx.tx((tx) => orders.refund(tx, requireAuth(ctx), ctx.params.orderId, amount ? money(amount.amount, amount.currency) : undefined)) };
+    },
     listSellerOrders: async (ctx) => ({ status: 200, body: await orders.listForSeller(requireAuth(ctx), ctx.query) }),
     listOrdersAsAdmin: async (ctx) => ({ status: 200, body: await orders.listAll(ctx.query) }),
   } satisfies Partial<HandlerMap>;

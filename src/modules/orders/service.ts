@@ -8,8 +8,8 @@ import { forUpdate, withTx, type Queryable, type Tx } from '../../db/tx';
 import type { components } from '../../generated/api';
 import type { AuthContext } from '../../http/auth';
 import { cursorField, decodeCursor, DEFAULT_LIMIT, toPage, type Page } from '../../http/pagination';
-import { notFound, Problem } from '../../http/problems';
-import { money } from '../../money';
+import { notFound, Problem, validationProblem } from '../../http/problems';
+import { money, splitByRate, subtract, type Money } from '../../money';
 import type { PartService, ReservedPart } from '../parts/service';
 import type { SellerService } from '../sellers/service';
 import type { WalletService } from '../wallet/service';
@@ -19,6 +19,7 @@ import { orderViews, type LineRow, type OrderRow, type OrderStatus, type SellerO
 type CreateOrderRequest = components['schemas']['CreateOrderRequest'];
 type OrderGroupView = components['schemas']['OrderGroup'];
 type Tracking = components['schemas']['Tracking'];
+type ReturnRequest = components['schemas']['ReturnRequest'];
 
 /** Who acts on an order, seen from the order: its buyer, its seller, or an admin. */
 type Party = 'buyer' | 'seller' | 'admin';
@@ -26,6 +27,8 @@ type Party = 'buyer' | 'seller' | 'admin';
 type Acting = { party: Party; by: AuthContext } | { party: 'system'; by: null };
 const SYSTEM: Acting = { party: 'system', by: null };
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** What completes when its return window closes: a delivered order, or one whose return the seller refused. */
+const SETTLES: readonly OrderStatus[] = ['delivered', 'return_rejected'];
 
 export interface OrderFilter {
   status?: OrderStatus;
@@ -77,6 +80,9 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
     for (const line of lines) await parts.recordOrderEvent(tx, acting.by, line.part_id, type, { orderId: order.id, quantity: Number(line.quantity), ...payload });
   }
 
+  /** The order's listings and quantities. */
+  const linesOf = async (tx: Tx, order: OrderRow) => ((await tx('order_lines').where({ order_id: order.id })) as LineRow[]).map((line) => ({ partId: line.part_id, quantity: Number(line.quantity) }));
+
   /** `shipped → delivered`, by the buyer or, once AUTO_CONFIRM_DAYS have passed, the system. */
   async function deliver(tx: Tx, acting: Acting, order: OrderRow): Promise<void> {
     await move(tx, acting, order, ['shipped'], 'delivered');
@@ -89,7 +95,7 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
    * account the commission.
    */
   async function complete(tx: Tx, order: OrderRow): Promise<void> {
-    await move(tx, SYSTEM, order, ['delivered'], 'completed');
+    await move(tx, SYSTEM, order, SETTLES, 'completed');
     const seller = await sellers.findProfile(tx, order.seller_id);
     if (!seller) throw new Error(`order ${order.id}: its seller ${order.seller_id} has no profile`);
     const { transaction } = await wallet.capture(tx, order.hold_id, { payeeId: seller.userId, commission: money(Number(order.commission), order.currency) });
@@ -102,14 +108,14 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
    * take different orders; SQLite: one writer at a time. An order whose step fails is left for
    * the next round (and logged by the caller), not retried in a loop.
    */
-  async function runDue(status: OrderStatus, before: Date, step: (tx: Tx, order: OrderRow) => Promise<void>): Promise<{ done: number; failed: string[] }> {
+  async function runDue(statuses: readonly OrderStatus[], before: Date, step: (tx: Tx, order: OrderRow) => Promise<void>): Promise<{ done: number; failed: string[] }> {
     const failed: string[] = [];
     let done = 0;
     for (;;) {
       let claimed: string | undefined;
       try {
         claimed = await withTx(db, async (tx) => {
-          const query = tx('orders').where({ status }).where('updated_at', '<=', before.toISOString()).whereNotIn('id', failed).orderBy('updated_at').orderBy('id').limit(1);
+          const query = tx('orders').whereIn('status', statuses).where('updated_at', '<=', before.toISOString()).whereNotIn('id', failed).orderBy('updated_at').orderBy('id').limit(1);
           if (dialectOf(tx) === 'postgresql') query.forUpdate().skipLocked();
           const order = (await query.first()) as OrderRow | undefined;
           if (order) await step(tx, order);
@@ -230,9 +236,60 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
      */
     async runDueSteps(): Promise<{ delivered: number; completed: number; failed: string[] }> {
       const now = clock.now().getTime();
-      const confirm = await runDue('shipped', new Date(now - config.orders.autoConfirmDays * DAY_MS), tagged((tx, order) => deliver(tx, SYSTEM, order)));
-      const settle = await runDue('delivered', new Date(now - config.orders.returnWindowDays * DAY_MS), tagged(complete));
+      const confirm = await runDue(['shipped'], new Date(now - config.orders.autoConfirmDays * DAY_MS), tagged((tx, order) => deliver(tx, SYSTEM, order)));
+      const settle = await runDue(SETTLES, new Date(now - config.orders.returnWindowDays * DAY_MS), tagged(complete));
       return { delivered: confirm.done, completed: settle.done, failed: [...confirm.failed, ...settle.failed] };
+    },
+
+    /** The buyer, within the return window, asks to send the parts back. */
+    async requestReturn(tx: Tx, auth: AuthContext, orderId: string, request: ReturnRequest): Promise<SellerOrderView> {
+      const { order } = await orderFor(tx, auth, orderId, ['buyer']);
+      await move(tx, { party: 'buyer', by: auth }, order, ['delivered'], 'return_requested', { return_reason: request.reason, return_details: request.details || null }, request.reason);
+      return view(tx, orderId);
+    },
+
+    /** The seller takes the return, or refuses it (the order then completes when its window closes). */
+    async decideReturn(tx: Tx, auth: AuthContext, orderId: string, decision: { accept: true } | { accept: false; reason: string }): Promise<SellerOrderView> {
+      const { order } = await orderFor(tx, auth, orderId, ['seller']);
+      await move(tx, { party: 'seller', by: auth }, order, ['return_requested'], decision.accept ? 'return_accepted' : 'return_rejected', {}, decision.accept ? null : decision.reason);
+      return view(tx, orderId);
+    },
+
+    /** The seller has the parts back; with `restock`, they go back on sale. */
+    async receiveReturn(tx: Tx, auth: AuthContext, orderId: string, restock: boolean): Promise<SellerOrderView> {
+      const { order } = await orderFor(tx, auth, orderId, ['seller']);
+      const acting: Acting = { party: 'seller', by: auth };
+      await move(tx, acting, order, ['return_accepted'], 'returned');
+      await tellParts(tx, acting, order, 'part.returned', { reason: order.return_reason, restocked: restock });
+      if (restock) await parts.release(tx, auth, await linesOf(tx, order), order.id, 'returned by the buyer');
+      return view(tx, orderId);
+    },
+
+    /**
+     * A returned order refunded from escrow: all of it (the hold voided), or `amount` of it (the
+     * hold captured for the rest, the commission in proportion to what the seller keeps), in one
+     * ledger transaction.
+     */
+    async refund(tx: Tx, auth: AuthContext, orderId: string, amount?: Money): Promise<SellerOrderView> {
+      const { order } = await orderFor(tx, auth, orderId, ['seller']);
+      const total = money(Number(order.total), order.currency);
+      const refunded = amount ?? total;
+      if (refunded.currency !== order.currency || refunded.amount > total.amount) {
+        throw validationProblem('/body/amount', `must be at most the order's total, ${total.amount} minor units of ${order.currency}`);
+      }
+      const acting: Acting = { party: 'seller', by: auth };
+      await move(tx, acting, order, ['returned'], 'refunded', { refunded: refunded.amount });
+      let transactionId: string;
+      if (refunded.amount === total.amount) {
+        transactionId = (await wallet.void(tx, order.hold_id)).transaction.id;
+      } else {
+        const kept = subtract(total, refunded);
+        const commission = splitByRate(money(Number(order.commission), order.currency), { numerator: BigInt(kept.amount), denominator: BigInt(total.amount) }).part;
+        const seller = await sellers.findProfile(tx, order.seller_id);
+        transactionId = (await wallet.capture(tx, order.hold_id, { payeeId: (seller as { userId: string }).userId, amount: kept, commission })).transaction.id;
+      }
+      await tellParts(tx, acting, order, 'part.refunded', { amount: refunded, ledgerTransactionId: transactionId });
+      return view(tx, orderId);
     },
 
     /** The seller hands the parts to a carrier. */
@@ -256,8 +313,7 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
       const { order, party } = await orderFor(tx, auth, orderId, ['buyer', 'seller']);
       await move(tx, { party: party as 'buyer' | 'seller', by: auth }, order, ['paid'], 'cancelled', {}, reason);
       await wallet.void(tx, order.hold_id);
-      const lines = (await tx('order_lines').where({ order_id: order.id })) as LineRow[];
-      await parts.release(tx, auth, lines.map((line) => ({ partId: line.part_id, quantity: Number(line.quantity) })), order.id, `cancelled by the ${party}`);
+      await parts.release(tx, auth, await linesOf(tx, order), order.id, `cancelled by the ${party}`);
       return view(tx, orderId);
     },
   };

@@ -26,6 +26,9 @@ export interface OrderRow {
   note: string | null;
   carrier: string | null;
   tracking_number: string | null;
+  return_reason: components['schemas']['ReturnReason'] | null;
+  return_details: string | null;
+  refunded: number | string | null;
   version: number | string;
   created_at: string | Date;
   updated_at: string | Date;
@@ -80,6 +83,8 @@ function viewOf(order: OrderRow, lines: readonly LineRow[], transitions: readonl
     shippingAddress: JSON.parse(order.shipping_address_json) as ShippingAddress,
     note: order.note,
     tracking: order.carrier && order.tracking_number ? { carrier: order.carrier, trackingNumber: order.tracking_number } : null,
+    return: order.return_reason ? { reason: order.return_reason, details: order.return_details } : null,
+    refunded: order.refunded === null ? null : m(order.refunded),
     history: transitions.map((t) => ({ from: t.from_status, to: t.to_status, at: iso(t.created_at), actor: { type: t.actor_type, id: t.actor_id }, reason: t.reason })),
     createdAt: iso(order.created_at),
     updatedAt: iso(order.updated_at),
