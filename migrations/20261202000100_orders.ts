@@ -49,6 +49,8 @@ export async function up(knex: Knex): Promise<void> {
     t.string('return_reason', 20);
     t.string('return_details', 500);
     t.bigInteger('refunded');
+    // A dispute: the buyer's words (the admin's resolution is in the order's history).
+    t.string('dispute_reason', 500);
     t.integer('version').notNullable().defaultTo(0);
     t.timestamp('created_at', tz).notNullable();
     t.timestamp('updated_at', tz).notNullable();

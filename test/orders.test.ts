@@ -322,3 +322,45 @@ describe('returns', () => {
     expect((await ctx.http().get(`/api/v1/orders/${placed.id}`).set(user.auth).expect(200)).body.status).toBe('completed');
   });
 });
+
+describe('disputes', () => {
+  async function shippedOrder(price: number) {
+    const seller = await createSeller(ctx);
+    const part = await createPart(ctx, seller, { price: mad(price), quantity: 5 });
+    const user = await buyer(500_000);
+    const placed = (await order(user, [{ partId: part.id, quantity: 1 }]).expect(201)).body.orders[0];
+    await act(seller, placed.id, 'ship', { carrier: 'Amana', trackingNumber: 'EE000000010MA' }).expect(200);
+    return { seller, part, user, placed };
+  }
+  const resolve = (orderId: string, body: object) => ctx.http().post(`/api/v1/admin/orders/${orderId}/resolve`).set(admin.auth).set('Idempotency-Key', randomUUID()).send(body);
+
+  it('freeze the escrow until an admin refunds the buyer', async () => {
+    const { seller, user, placed } = await shippedOrder(50_000);
+    const paid = (await order(user, [{ partId: (await createPart(ctx, seller, { price: mad(1_000) })).id, quantity: 1 }]).expect(201)).body.orders[0];
+    expectProblem(await act(user, paid.id, 'dispute', { reason: 'Not shipped yet' }), 409, 'invalid-state-transition');
+    const disputed = (await act(user, placed.id, 'dispute', { reason: 'The parcel arrived empty' }).expect(200)).body;
+    expect(disputed).toMatchObject({ status: 'disputed', dispute: { reason: 'The parcel arrived empty' } });
+    // Frozen: no delivery by the buyer, no timed step.
+    expectProblem(await act(user, placed.id, 'confirm-delivery'), 409, 'invalid-state-transition');
+    ctx.clock.advance(400 * 24 * 60 * 60 * 1000);
+    await createServices(ctx.db, ctx.config, ctx.clock).orders.runDueSteps();
+    expect((await ctx.http().get(`/api/v1/orders/${placed.id}`).set(user.auth).expect(200)).body.status).toBe('disputed');
+    expectProblem(await ctx.http().post(`/api/v1/admin/orders/${placed.id}/resolve`).set(user.auth).set('Idempotency-Key', randomUUID()).send({ outcome: 'refund', reason: 'Self-service' }), 403, 'forbidden');
+
+    const resolved = (await resolve(placed.id, { outcome: 'refund', reason: 'Carrier confirmed the parcel was empty' }).expect(200)).body;
+    expect(resolved).toMatchObject({ status: 'refunded', refunded: mad(54_500) });
+    expect(resolved.history.at(-1)).toMatchObject({ to: 'refunded', actor: { type: 'admin', id: admin.id }, reason: 'Carrier confirmed the parcel was empty' });
+    expectProblem(await resolve(placed.id, { outcome: 'release', reason: 'Changed my mind' }), 409, 'invalid-state-transition');
+    expect((await balance(user)).held).toEqual(mad(1_000 + 4_500));
+  });
+
+  it('end with the escrow released to the seller, less the commission', async () => {
+    const { seller, user, placed } = await shippedOrder(50_000);
+    await act(user, placed.id, 'confirm-delivery').expect(200);
+    await act(user, placed.id, 'dispute', { reason: 'The seller does not answer' }).expect(200);
+    const before = (await balance(seller)).available.amount;
+    expect((await resolve(placed.id, { outcome: 'release', reason: 'The part matches its listing' }).expect(200)).body.status).toBe('completed');
+    expect((await balance(seller)).available.amount - before).toBe(54_500 - 5_000);
+    expect(await balance(user)).toMatchObject({ available: mad(500_000 - 54_500), held: mad(0) });
+  });
+});

@@ -1475,6 +1475,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{orderId}/dispute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open a dispute
+         * @description The buyer contests an order once it has shipped and before it settled (shipped, delivered,
+         *     or anywhere in a return): it becomes `disputed` and its escrow is frozen until an admin
+         *     resolves it. The order's buyer only (anyone else 404).
+         */
+        post: operations["openOrderDispute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/orders/{orderId}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve a dispute
+         * @description An admin settles a disputed order: `refund` (all of the total back to the buyer, or
+         *     `amount` of it with the rest paid to the seller less the commission in proportion; the
+         *     order becomes `refunded`) or `release` (the escrow paid to the seller less the commission;
+         *     `completed`), in one ledger transaction. Admins only; `Idempotency-Key` required.
+         */
+        post: operations["resolveOrderDispute"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/seller/orders": {
         parameters: {
             query?: never;
@@ -2575,7 +2620,9 @@ export interface components {
          *     released. A return: `return_requested` (the buyer, while delivered) → `return_accepted` or
          *     `return_rejected` (the seller) → `returned` (the seller received the parts) → `refunded`
          *     (from escrow, in full or in part). A rejected return completes when its window closes, as a
-         *     delivered order does. `disputed` is part of the contract ahead of its transitions.
+         *     delivered order does. `disputed`: the buyer opened a dispute once the order shipped and
+         *     before it settled; the escrow is frozen (no timed step, no refund by the seller) until an
+         *     admin resolves it with a refund (`refunded`) or a release to the seller (`completed`).
          * @enum {string}
          */
         OrderStatus: "paid" | "shipped" | "delivered" | "completed" | "cancelled" | "return_requested" | "return_accepted" | "return_rejected" | "returned" | "refunded" | "disputed";
@@ -2665,6 +2712,10 @@ export interface components {
             tracking: components["schemas"]["Tracking"] | null;
             /** @description The buyer's return request, once made. */
             return: components["schemas"]["OrderReturn"] | null;
+            /** @description The buyer's dispute, once opened. */
+            dispute: {
+                reason: string;
+            } | null;
             /** @description What went back to the buyer from escrow, once refunded. */
             refunded: components["schemas"]["Money"] | null;
             /** @description Every change of status, oldest first. */
@@ -2712,6 +2763,19 @@ export interface components {
             amount?: components["schemas"]["MoneyInput"] & {
                 amount?: unknown;
             };
+        };
+        DisputeResolution: {
+            /**
+             * @description `refund`: money back to the buyer from escrow (all, or `amount`); `release`: the escrow paid to the seller, less the commission.
+             * @enum {string}
+             */
+            outcome: "refund" | "release";
+            /** @description For a refund, how much of the total goes back to the buyer; all of it when absent. The rest goes to the seller less the commission in proportion. */
+            amount?: components["schemas"]["MoneyInput"] & {
+                amount?: unknown;
+            };
+            /** @description The decision's grounds, kept in the order's history. */
+            reason: string & components["schemas"]["Text"];
         };
         LedgerReconciliation: {
             /** @description True when no violation was found. */
@@ -5895,6 +5959,89 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["OrderRefund"];
+            };
+        };
+        responses: {
+            /** @description The order, changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOrder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["InvalidTransition"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    openOrderDispute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A seller order's id. */
+                orderId: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Reason"];
+            };
+        };
+        responses: {
+            /** @description The order, changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOrder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["InvalidTransition"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    resolveOrderDispute: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Required here: this request moves money (a request without it is a 400). A key of your
+                 *     choosing (a UUID is a good one), the same for every retry of one request, so that the
+                 *     request has one effect however often it is sent. The first answer (success or problem) is
+                 *     kept 24 hours for your account and sent again, with `Idempotent-Replayed: true`, to a retry
+                 *     with the same key and body; the same key with another body is a 422
+                 *     `idempotency-key-reused`; a retry while the first is still running is a 409
+                 *     `idempotency-key-in-flight` (retry after `Retry-After`). See docs/idempotency.md.
+                 * @example 5f0c6a1e-8a44-4b8e-9d7c-6f1a2b3c4d5e
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
+            path: {
+                /** @description A seller order's id. */
+                orderId: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisputeResolution"];
             };
         };
         responses: {

@@ -18,6 +18,11 @@ export function orderHandlers(orders: OrderService) {
       const { amount } = ctx.body;
       return { status: 200, body: await ctx.tx((tx) => orders.refund(tx, requireAuth(ctx), ctx.params.orderId, amount ? money(amount.amount, amount.currency) : undefined)) };
     },
+    openOrderDispute: async (ctx) => ({ status: 200, body: await ctx.tx((tx) => orders.dispute(tx, requireAuth(ctx), ctx.params.orderId, ctx.body.reason)) }),
+    resolveOrderDispute: async (ctx) => {
+      const { outcome, amount, reason } = ctx.body;
+      return { status: 200, body: await ctx.tx((tx) => orders.resolveDispute(tx, requireAuth(ctx), ctx.params.orderId, { outcome, reason, ...(amount ? { amount: money(amount.amount, amount.currency) } : {}) })) };
+    },
     listSellerOrders: async (ctx) => ({ status: 200, body: await orders.listForSeller(requireAuth(ctx), ctx.query) }),
     listOrdersAsAdmin: async (ctx) => ({ status: 200, body: await orders.listAll(ctx.query) }),
   } satisfies Partial<HandlerMap>;

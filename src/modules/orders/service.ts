@@ -29,6 +29,8 @@ const SYSTEM: Acting = { party: 'system', by: null };
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** What completes when its return window closes: a delivered order, or one whose return the seller refused. */
 const SETTLES: readonly OrderStatus[] = ['delivered', 'return_rejected'];
+/** Where a buyer may open a dispute: shipped, and not yet settled. */
+const DISPUTABLE: readonly OrderStatus[] = ['shipped', 'delivered', 'return_requested', 'return_accepted', 'return_rejected', 'returned'];
 
 export interface OrderFilter {
   status?: OrderStatus;
@@ -96,10 +98,32 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
    */
   async function complete(tx: Tx, order: OrderRow): Promise<void> {
     await move(tx, SYSTEM, order, SETTLES, 'completed');
+    await tellParts(tx, SYSTEM, order, 'part.sold', { ledgerTransactionId: await settleEscrow(tx, order, money(0, order.currency)) });
+  }
+
+  /**
+   * The order's hold settled, `refunded` of its total back to the buyer and the rest paid to the
+   * seller less the frozen commission in proportion to what the seller keeps (all of it when
+   * nothing is refunded; none when everything is), in one ledger transaction; returns its id.
+   */
+  async function settleEscrow(tx: Tx, order: OrderRow, refunded: Money): Promise<string> {
+    const total = money(Number(order.total), order.currency);
+    if (refunded.amount === total.amount) return (await wallet.void(tx, order.hold_id)).transaction.id;
+    const kept = subtract(total, refunded);
+    const commission = splitByRate(money(Number(order.commission), order.currency), { numerator: BigInt(kept.amount), denominator: BigInt(total.amount) }).part;
     const seller = await sellers.findProfile(tx, order.seller_id);
     if (!seller) throw new Error(`order ${order.id}: its seller ${order.seller_id} has no profile`);
-    const { transaction } = await wallet.capture(tx, order.hold_id, { payeeId: seller.userId, commission: money(Number(order.commission), order.currency) });
-    await tellParts(tx, SYSTEM, order, 'part.sold', { ledgerTransactionId: transaction.id });
+    return (await wallet.capture(tx, order.hold_id, { payeeId: seller.userId, amount: kept, commission })).transaction.id;
+  }
+
+  /** `refunded` of the order back to its buyer: the order refunded, its listings told. */
+  async function refundOrder(tx: Tx, acting: Acting, order: OrderRow, from: readonly OrderStatus[], refunded: Money, reason: string | null = null): Promise<void> {
+    if (refunded.currency !== order.currency || refunded.amount > Number(order.total)) {
+      throw validationProblem('/body/amount', `must be at most the order's total, ${order.total} minor units of ${order.currency}`);
+    }
+    await move(tx, acting, order, from, 'refunded', { refunded: refunded.amount }, reason);
+    const ledgerTransactionId = await settleEscrow(tx, order, refunded);
+    await tellParts(tx, acting, order, 'part.refunded', { amount: refunded, ledgerTransactionId });
   }
 
   /**
@@ -272,23 +296,27 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
      */
     async refund(tx: Tx, auth: AuthContext, orderId: string, amount?: Money): Promise<SellerOrderView> {
       const { order } = await orderFor(tx, auth, orderId, ['seller']);
-      const total = money(Number(order.total), order.currency);
-      const refunded = amount ?? total;
-      if (refunded.currency !== order.currency || refunded.amount > total.amount) {
-        throw validationProblem('/body/amount', `must be at most the order's total, ${total.amount} minor units of ${order.currency}`);
-      }
-      const acting: Acting = { party: 'seller', by: auth };
-      await move(tx, acting, order, ['returned'], 'refunded', { refunded: refunded.amount });
-      let transactionId: string;
-      if (refunded.amount === total.amount) {
-        transactionId = (await wallet.void(tx, order.hold_id)).transaction.id;
+      await refundOrder(tx, { party: 'seller', by: auth }, order, ['returned'], amount ?? money(Number(order.total), order.currency));
+      return view(tx, orderId);
+    },
+
+    /** The buyer contests the order once shipped and before it settled: its escrow frozen until an admin decides. */
+    async dispute(tx: Tx, auth: AuthContext, orderId: string, reason: string): Promise<SellerOrderView> {
+      const { order } = await orderFor(tx, auth, orderId, ['buyer']);
+      await move(tx, { party: 'buyer', by: auth }, order, DISPUTABLE, 'disputed', { dispute_reason: reason }, reason);
+      return view(tx, orderId);
+    },
+
+    /** An admin settles a dispute: a refund (all or part), or the escrow released to the seller. */
+    async resolveDispute(tx: Tx, auth: AuthContext, orderId: string, resolution: { outcome: 'refund' | 'release'; amount?: Money; reason: string }): Promise<SellerOrderView> {
+      const { order } = await orderFor(tx, auth, orderId, ['admin']);
+      const acting: Acting = { party: 'admin', by: auth };
+      if (resolution.outcome === 'refund') {
+        await refundOrder(tx, acting, order, ['disputed'], resolution.amount ?? money(Number(order.total), order.currency), resolution.reason);
       } else {
-        const kept = subtract(total, refunded);
-        const commission = splitByRate(money(Number(order.commission), order.currency), { numerator: BigInt(kept.amount), denominator: BigInt(total.amount) }).part;
-        const seller = await sellers.findProfile(tx, order.seller_id);
-        transactionId = (await wallet.capture(tx, order.hold_id, { payeeId: (seller as { userId: string }).userId, amount: kept, commission })).transaction.id;
+        await move(tx, acting, order, ['disputed'], 'completed', {}, resolution.reason);
+        await tellParts(tx, acting, order, 'part.sold', { ledgerTransactionId: await settleEscrow(tx, order, money(0, order.currency)) });
       }
-      await tellParts(tx, acting, order, 'part.refunded', { amount: refunded, ledgerTransactionId: transactionId });
       return view(tx, orderId);
     },
 

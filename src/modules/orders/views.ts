@@ -29,6 +29,7 @@ export interface OrderRow {
   return_reason: components['schemas']['ReturnReason'] | null;
   return_details: string | null;
   refunded: number | string | null;
+  dispute_reason: string | null;
   version: number | string;
   created_at: string | Date;
   updated_at: string | Date;
@@ -84,6 +85,7 @@ function viewOf(order: OrderRow, lines: readonly LineRow[], transitions: readonl
     note: order.note,
     tracking: order.carrier && order.tracking_number ? { carrier: order.carrier, trackingNumber: order.tracking_number } : null,
     return: order.return_reason ? { reason: order.return_reason, details: order.return_details } : null,
+    dispute: order.dispute_reason ? { reason: order.dispute_reason } : null,
     refunded: order.refunded === null ? null : m(order.refunded),
     history: transitions.map((t) => ({ from: t.from_status, to: t.to_status, at: iso(t.created_at), actor: { type: t.actor_type, id: t.actor_id }, reason: t.reason })),
     createdAt: iso(order.created_at),
