@@ -11,6 +11,7 @@ import type { Knex } from 'knex';
  *   return's reason and the amount refunded.
  * - `order_lines`: a listing bought, at its price and core charge of that moment.
  * - `order_transitions`: every change of status, when and by whom: the order's history.
+ * - `order_reviews`: the buyer's rating of a completed order, one per order.
  */
 const STATUSES = ['paid', 'shipped', 'delivered', 'completed', 'cancelled', 'return_requested', 'return_accepted', 'return_rejected', 'returned', 'refunded', 'disputed'];
 
@@ -92,8 +93,19 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('created_at', tz).notNullable();
     t.index(['order_id', 'id'], 'order_transitions_order_idx');
   });
+
+  await knex.schema.createTable('order_reviews', (t) => {
+    t.uuid('order_id').primary().references('orders.id');
+    t.uuid('seller_id').notNullable().references('seller_profiles.id');
+    t.uuid('buyer_id').notNullable().references('users.id');
+    t.integer('rating').notNullable();
+    t.string('comment', 1000);
+    t.timestamp('created_at', tz).notNullable();
+    t.check('rating BETWEEN 1 AND 5', [], 'order_reviews_rating');
+    t.index(['seller_id', 'order_id'], 'order_reviews_seller_idx');
+  });
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['order_transitions', 'order_lines', 'orders', 'order_groups']) await knex.schema.dropTable(table);
+  for (const table of ['order_reviews', 'order_transitions', 'order_lines', 'orders', 'order_groups']) await knex.schema.dropTable(table);
 }

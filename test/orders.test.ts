@@ -364,3 +364,38 @@ describe('disputes', () => {
     expect(await balance(user)).toMatchObject({ available: mad(500_000 - 54_500), held: mad(0) });
   });
 });
+
+describe('reviews and the comparator', () => {
+  it('rate a completed order once; the directory and the comparator show the seller\'s average and the listing\'s defect rate', async () => {
+    const seller = await createSeller(ctx);
+    const part = await createPart(ctx, seller, { price: mad(15_000), quantity: 10 });
+    const number = part.partNumbers[0]?.number as string;
+    const offer = async () => (await ctx.http().get(`/api/v1/parts/compare?partNumber=${encodeURIComponent(number)}`).expect(200)).body.offers.find((o: { partId: string }) => o.partId === part.id);
+    expect(await offer()).toMatchObject({ sellerRating: null, defectRate: { defective: 0, sold: 0, rate: null } });
+
+    const [happy, unhappy] = [await buyer(100_000), await buyer(100_000)];
+    const orders: string[] = [];
+    for (const user of [happy, unhappy]) {
+      const placed = (await order(user, [{ partId: part.id, quantity: 1 }]).expect(201)).body.orders[0];
+      await act(seller, placed.id, 'ship', { carrier: 'Amana', trackingNumber: 'EE000000011MA' }).expect(200);
+      await act(user, placed.id, 'confirm-delivery').expect(200);
+      orders.push(placed.id);
+    }
+    const [kept, returned] = orders as [string, string];
+    await act(unhappy, returned, 'return-request', { reason: 'defective' }).expect(200);
+    await act(seller, returned, 'return-accept').expect(200);
+    await act(seller, returned, 'return-received', { restock: false }).expect(200);
+    expectProblem(await act(happy, kept, 'review', { rating: 4 }), 409, 'invalid-state-transition');
+
+    ctx.clock.advance((ctx.config.orders.returnWindowDays + 1) * 24 * 60 * 60 * 1000);
+    await createServices(ctx.db, ctx.config, ctx.clock).orders.runDueSteps();
+    expectProblem(await act(unhappy, kept, 'review', { rating: 1 }), 404, 'not-found');
+    const reviewed = (await act(happy, kept, 'review', { rating: 4, comment: 'Fits, well packed.' }).expect(200)).body;
+    expect(reviewed.review).toMatchObject({ rating: 4, comment: 'Fits, well packed.' });
+    expectProblem(await act(happy, kept, 'review', { rating: 5 }), 409, 'invalid-state-transition');
+    expectProblem(await act(happy, kept, 'review', { rating: 6 }), 400, 'validation-error');
+
+    expect((await ctx.http().get(`/api/v1/sellers/${seller.sellerId}`).expect(200)).body.rating).toEqual({ average: 4, count: 1 });
+    expect(await offer()).toMatchObject({ sellerRating: 4, defectRate: { defective: 1, sold: 2, rate: 0.5 } });
+  });
+});

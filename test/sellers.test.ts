@@ -148,7 +148,7 @@ describe('the public seller directory', () => {
     expect(ids(res)).not.toContain(pendingSeller);
     expect(ids(res)).not.toContain(suspendedAccountSeller);
     for (const seller of res.body.data) {
-      expect(Object.keys(seller).sort()).toEqual(['city', 'country', 'id', 'legalName', 'sellerType', 'sellerTypeLabel', 'shippingFee', 'verifiedAt']);
+      expect(Object.keys(seller).sort()).toEqual(['city', 'country', 'id', 'legalName', 'rating', 'sellerType', 'sellerTypeLabel', 'shippingFee', 'verifiedAt']);
     }
   });
 

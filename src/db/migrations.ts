@@ -14,6 +14,7 @@ import * as traceability from '../../migrations/20261129000100_traceability';
 import * as ledger from '../../migrations/20261130000100_ledger';
 import * as withdrawalPayoutAccount from '../../migrations/20261201000100_withdrawal_payout_account';
 import * as orders from '../../migrations/20261202000100_orders';
+import * as sellerRatings from '../../migrations/20261202000200_seller_ratings';
 import type { Db } from './knex';
 
 interface Migration {
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '20261130000100_ledger': ledger,
   '20261201000100_withdrawal_payout_account': withdrawalPayoutAccount,
   '20261202000100_orders': orders,
+  '20261202000200_seller_ratings': sellerRatings,
 };
 
 const source: Knex.MigrationSource<string> = {

@@ -1475,6 +1475,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{orderId}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rate a completed order
+         * @description The buyer rates the seller for a completed order, once (1 to 5, a comment if they like). The
+         *     seller's average and count in the directory and the comparator follow. The order's buyer
+         *     only (anyone else 404); a second review, or one before completion, is a 409.
+         */
+        post: operations["reviewOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{orderId}/dispute": {
         parameters: {
             query?: never;
@@ -1859,6 +1881,16 @@ export interface components {
             amount: number;
             currency: components["schemas"]["CurrencyCode"];
         };
+        /** @description What buyers gave the seller's completed orders, one rating of 1 to 5 per order. */
+        SellerRating: {
+            /**
+             * @description The mean rating, to two decimals; null until the first review.
+             * @example 4.67
+             */
+            average: number | null;
+            /** @example 3 */
+            count: number;
+        };
         /**
          * @description `pending` until an admin reviews the profile, then `verified` or `rejected`; `suspended` by an admin.
          *     Only verified sellers appear in the directory and may list parts. Changing the legal name, the type or the
@@ -1885,6 +1917,7 @@ export interface components {
             country: components["schemas"]["Country"];
             phone: components["schemas"]["Phone"];
             shippingFee: components["schemas"]["Money"];
+            rating: components["schemas"]["SellerRating"];
             status: components["schemas"]["SellerStatus"];
             lastStatusChange: components["schemas"]["SellerStatusChange"] | null;
             version: number;
@@ -1930,6 +1963,7 @@ export interface components {
             city: components["schemas"]["City"];
             country: components["schemas"]["Country"];
             shippingFee: components["schemas"]["Money"];
+            rating: components["schemas"]["SellerRating"];
             verifiedAt: components["schemas"]["Timestamp"];
         };
         /** @description Cursor of the next page, or null on the last page. */
@@ -2674,6 +2708,11 @@ export interface components {
             reason: components["schemas"]["ReturnReason"];
             details: string | null;
         };
+        OrderReview: {
+            rating: number;
+            comment: string | null;
+            createdAt: components["schemas"]["Timestamp"];
+        };
         OrderTransition: {
             /** @description The status before (null for the order's creation). */
             from: components["schemas"]["OrderStatus"] | null;
@@ -2716,6 +2755,8 @@ export interface components {
             dispute: {
                 reason: string;
             } | null;
+            /** @description The buyer's rating of the completed order, once given. */
+            review: components["schemas"]["OrderReview"] | null;
             /** @description What went back to the buyer from escrow, once refunded. */
             refunded: components["schemas"]["Money"] | null;
             /** @description Every change of status, oldest first. */
@@ -2763,6 +2804,10 @@ export interface components {
             amount?: components["schemas"]["MoneyInput"] & {
                 amount?: unknown;
             };
+        };
+        ReviewInput: {
+            rating: number;
+            comment?: string & components["schemas"]["MultilineText"];
         };
         DisputeResolution: {
             /**
@@ -3866,6 +3911,10 @@ export interface operations {
                      *           "shippingFee": {
                      *             "amount": 4500,
                      *             "currency": "MAD"
+                     *           },
+                     *           "rating": {
+                     *             "average": 4.67,
+                     *             "count": 3
                      *           },
                      *           "verifiedAt": "2026-11-24T11:02:00.000Z"
                      *         }
@@ -5979,6 +6028,41 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    reviewOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A seller order's id. */
+                orderId: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewInput"];
+            };
+        };
+        responses: {
+            /** @description The order, changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOrder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["InvalidTransition"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
         };
     };

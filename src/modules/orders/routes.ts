@@ -18,6 +18,7 @@ export function orderHandlers(orders: OrderService) {
       const { amount } = ctx.body;
       return { status: 200, body: await ctx.tx((tx) => orders.refund(tx, requireAuth(ctx), ctx.params.orderId, amount ? money(amount.amount, amount.currency) : undefined)) };
     },
+    reviewOrder: async (ctx) => ({ status: 200, body: await ctx.tx((tx) => orders.review(tx, requireAuth(ctx), ctx.params.orderId, ctx.body)) }),
     openOrderDispute: async (ctx) => ({ status: 200, body: await ctx.tx((tx) => orders.dispute(tx, requireAuth(ctx), ctx.params.orderId, ctx.body.reason)) }),
     resolveOrderDispute: async (ctx) => {
       const { outcome, amount, reason } = ctx.body;

@@ -300,6 +300,20 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
       return view(tx, orderId);
     },
 
+    /** The buyer rates a completed order, once; the seller's rating follows in the same transaction. */
+    async review(tx: Tx, auth: AuthContext, orderId: string, input: { rating: number; comment?: string }): Promise<SellerOrderView> {
+      const { order } = await orderFor(tx, auth, orderId, ['buyer']);
+      if (order.status !== 'completed') throw new Problem('invalid-state-transition', `The order is ${order.status}; only a completed order can be reviewed.`);
+      const inserted = (await tx('order_reviews')
+        .insert({ order_id: order.id, seller_id: order.seller_id, buyer_id: auth.userId, rating: input.rating, comment: input.comment || null, created_at: isoNow(clock) })
+        .onConflict('order_id')
+        .ignore()
+        .returning('order_id')) as unknown[];
+      if (inserted.length === 0) throw new Problem('invalid-state-transition', 'The order is already reviewed; a review is given once.');
+      await sellers.recordRating(tx, order.seller_id, input.rating);
+      return view(tx, orderId);
+    },
+
     /** The buyer contests the order once shipped and before it settled: its escrow frozen until an admin decides. */
     async dispute(tx: Tx, auth: AuthContext, orderId: string, reason: string): Promise<SellerOrderView> {
       const { order } = await orderFor(tx, auth, orderId, ['buyer']);

@@ -46,6 +46,13 @@ export interface LineRow {
   quantity: number | string;
 }
 
+export interface ReviewRow {
+  order_id: string;
+  rating: number | string;
+  comment: string | null;
+  created_at: string | Date;
+}
+
 export interface TransitionRow {
   id: string;
   order_id: string;
@@ -59,7 +66,7 @@ export interface TransitionRow {
 
 const iso = (value: string | Date): string => new Date(value).toISOString();
 
-function viewOf(order: OrderRow, lines: readonly LineRow[], transitions: readonly TransitionRow[]): SellerOrderView {
+function viewOf(order: OrderRow, lines: readonly LineRow[], transitions: readonly TransitionRow[], review: ReviewRow | undefined): SellerOrderView {
   const m = (amount: number | string) => money(Number(amount), order.currency);
   return {
     id: order.id,
@@ -86,6 +93,7 @@ function viewOf(order: OrderRow, lines: readonly LineRow[], transitions: readonl
     tracking: order.carrier && order.tracking_number ? { carrier: order.carrier, trackingNumber: order.tracking_number } : null,
     return: order.return_reason ? { reason: order.return_reason, details: order.return_details } : null,
     dispute: order.dispute_reason ? { reason: order.dispute_reason } : null,
+    review: review ? { rating: Number(review.rating), comment: review.comment, createdAt: iso(review.created_at) } : null,
     refunded: order.refunded === null ? null : m(order.refunded),
     history: transitions.map((t) => ({ from: t.from_status, to: t.to_status, at: iso(t.created_at), actor: { type: t.actor_type, id: t.actor_id }, reason: t.reason })),
     createdAt: iso(order.created_at),
@@ -99,11 +107,13 @@ export async function orderViews(db: Queryable, orders: readonly OrderRow[]): Pr
   const ids = orders.map((o) => o.id);
   const lines = (await db('order_lines').whereIn('order_id', ids).orderBy('id')) as LineRow[];
   const transitions = (await db('order_transitions').whereIn('order_id', ids).orderBy('id')) as TransitionRow[];
+  const reviews = new Map(((await db('order_reviews').whereIn('order_id', ids)) as ReviewRow[]).map((r) => [r.order_id, r]));
   return orders.map((order) =>
     viewOf(
       order,
       lines.filter((l) => l.order_id === order.id),
       transitions.filter((t) => t.order_id === order.id),
+      reviews.get(order.id),
     ),
   );
 }

@@ -11,12 +11,19 @@ type VehicleModelList = components['schemas']['VehicleModelList'];
 const MAX_OFFERS = 100;
 
 
+/** What the comparator shows beside each offer: its seller's rating, and the listing's defect rate. */
+export interface OfferFigures {
+  sellerRatings(sellerIds: readonly string[]): Promise<Map<string, { average: number | null }>>;
+  defectRates(partIds: readonly string[]): Promise<Map<string, DefectRate>>;
+}
+type DefectRate = components['schemas']['DefectRate'];
+
 /**
  * The comparator: every visible offer for a number or its cross references, cheapest first
- * counting the core charge (the deposit is paid up front). Seller rating and defect rate need the
- * order flow; until then no offer has sales, so the rate is null rather than a misleading 0.
+ * counting the core charge (the deposit is paid up front), each with its seller's average rating
+ * and its defect rate (null until something was sold, rather than a misleading 0).
  */
-export async function compareOffers(db: Db, readViews: ReadPartViews, partNumber: string): Promise<Comparison> {
+export async function compareOffers(db: Db, readViews: ReadPartViews, figures: OfferFigures, partNumber: string): Promise<Comparison> {
   const numbers = await equivalentNumbers(db, partNumber);
   const rows = (await onMarket(db)
     .whereIn('parts.id', db('part_numbers').select('part_id').whereIn('normalized', numbers))
@@ -25,6 +32,7 @@ export async function compareOffers(db: Db, readViews: ReadPartViews, partNumber
     .limit(MAX_OFFERS + 1)) as { id: string }[];
   const views = await readViews(rows.slice(0, MAX_OFFERS).map((r) => r.id));
   const wanted = new Set(numbers);
+  const [ratings, defects] = [await figures.sellerRatings(views.map((v) => v.seller.id)), await figures.defectRates(views.map((v) => v.id))];
   return {
     partNumber: normalizePartNumber(partNumber),
     equivalentNumbers: numbers,
@@ -43,8 +51,8 @@ export async function compareOffers(db: Db, readViews: ReadPartViews, partNumber
       availability: v.availability,
       matchedNumbers: v.partNumbers.map((p) => p.normalized).filter((n) => wanted.has(n)),
       seller: v.seller,
-      sellerRating: null,
-      defectRate: { defective: 0, sold: 0, rate: null },
+      sellerRating: ratings.get(v.seller.id)?.average ?? null,
+      defectRate: defects.get(v.id) ?? { defective: 0, sold: 0, rate: null },
     })),
   };
 }

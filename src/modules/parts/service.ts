@@ -17,7 +17,7 @@ import { createSearchIndex } from './search-index';
 import { pagePartsNewestFirst, partReader, partRowReader, partViewsReader } from './views';
 import { contentColumns } from './listing-rows';
 import { createListingStore } from './listing-store';
-import { compareOffers, vehicleMakes, vehicleModels } from './catalog';
+import { compareOffers, vehicleMakes, vehicleModels, type OfferFigures } from './catalog';
 import { searchParts, type SearchQuery } from './search';
 import { applySellerStanding } from './listing-sync';
 
@@ -116,6 +116,25 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
       status: part.status === 'draft' ? 'draft' : 'active',
     };
   }
+
+  /**
+   * The comparator's figures. A listing's defect rate comes from its history: units returned as
+   * defective (`part.returned` with that reason) over units delivered to buyers (`part.delivered`).
+   */
+  const offerFigures: OfferFigures = {
+    sellerRatings: (sellerIds) => sellers.ratingsOf(db, sellerIds),
+    async defectRates(partIds) {
+      const counts = new Map<string, { defective: number; sold: number }>();
+      for (const event of await trace.eventPayloads('part', partIds, ['part.delivered', 'part.returned'])) {
+        const count = counts.get(event.subjectId) ?? { defective: 0, sold: 0 };
+        const quantity = Number(event.payload.quantity ?? 0);
+        if (event.type === 'part.delivered') count.sold += quantity;
+        else if (event.payload.reason === 'defective') count.defective += quantity;
+        counts.set(event.subjectId, count);
+      }
+      return new Map([...counts].map(([id, c]) => [id, { ...c, rate: c.sold === 0 ? null : Math.round((c.defective / c.sold) * 10_000) / 10_000 }]));
+    },
+  };
 
   /** The listing's stock moved by `delta`, with its stock movement; the listing as saved. */
   async function moveStock(tx: Tx, auth: AuthContext, part: Part, delta: number, reason: string): Promise<Part> {
@@ -324,7 +343,7 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
     },
 
     search: (query: SearchQuery) => searchParts(search, query),
-    compare: (partNumber: string) => compareOffers(db, search.readViews, partNumber),
+    compare: (partNumber: string) => compareOffers(db, search.readViews, offerFigures, partNumber),
     vehicleMakes: () => vehicleMakes(db),
     vehicleModels: (make: string) => vehicleModels(db, make),
   };

@@ -41,6 +41,8 @@ export class SellerProfile extends BaseModel {
   /** The seller's account is active (kept from the users module's events): off the directory otherwise. */
   accountActive!: boolean;
   verifiedAt!: string | null;
+  ratingCount!: number;
+  ratingTotal!: number;
   version!: number;
   createdAt!: string;
   updatedAt!: string;
@@ -58,6 +60,7 @@ export class SellerProfile extends BaseModel {
       city: this.city,
       country: this.country,
       shippingFee: { amount: this.shippingFeeAmount, currency: this.shippingFeeCurrency },
+      rating: ratingOf(this.ratingCount, this.ratingTotal),
       verifiedAt: this.verifiedAt ?? this.updatedAt,
     };
   }
@@ -76,4 +79,10 @@ export class SellerProfile extends BaseModel {
       updatedAt: this.updatedAt,
     };
   }
+}
+
+/** A seller's rating as shown: the mean to two decimals (null before the first review), and the count. */
+export function ratingOf(count: number | string, total: number | string): { average: number | null; count: number } {
+  const n = Number(count);
+  return { average: n === 0 ? null : Math.round((Number(total) * 100) / n) / 100, count: n };
 }

@@ -11,6 +11,7 @@ import { notFound, Problem, validationProblem } from '../../http/problems';
 import { assertIfMatch } from '../../http/preconditions';
 import {
   cityKey,
+  ratingOf,
   SellerProfile,
   type PublicSellerView,
   type SellerProfileView,
@@ -246,6 +247,17 @@ export function createSellerService(db: Db, config: Config, clock: Clock, users:
     /** The seller profile of an account, if it has one. */
     findProfileByUser: async (q: Queryable, userId: string): Promise<SellerProfile | undefined> => findMine(q, userId),
     findProfile: async (q: Queryable, sellerId: string): Promise<SellerProfile | undefined> => SellerProfile.query(q).findById(sellerId),
+
+    /** A buyer's rating of one of the seller's orders, added to the profile's count and total in the caller's transaction. */
+    async recordRating(tx: Tx, sellerId: string, rating: number): Promise<void> {
+      await tx('seller_profiles').where({ id: sellerId }).increment({ rating_count: 1, rating_total: rating });
+    },
+
+    /** The ratings of these sellers, by id (the comparator's offers). */
+    async ratingsOf(q: Queryable, sellerIds: readonly string[]): Promise<Map<string, ReturnType<typeof ratingOf>>> {
+      const rows = (await q('seller_profiles').whereIn('id', [...new Set(sellerIds)]).select('id', 'rating_count', 'rating_total')) as { id: string; rating_count: number | string; rating_total: number | string }[];
+      return new Map(rows.map((r) => [r.id, ratingOf(r.rating_count, r.rating_total)]));
+    },
   };
 }
 

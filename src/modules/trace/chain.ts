@@ -182,6 +182,13 @@ export async function lastStateHashes(db: Queryable, type: Subject['type']): Pro
   return new Map(rows.map((r) => [r.subject_id, r.state_hash]));
 }
 
+/** The payloads of events of these types in these chains (one statement): for figures computed from histories. */
+export async function eventPayloads(db: Queryable, type: Subject['type'], ids: readonly string[], eventTypes: readonly string[]): Promise<{ subjectId: string; type: string; payload: Record<string, unknown> }[]> {
+  if (ids.length === 0) return [];
+  const rows = (await db('trace_events').select('subject_id', 'type', 'payload_json').where('subject_type', type).whereIn('subject_id', [...ids]).whereIn('type', [...eventTypes])) as { subject_id: string; type: string; payload_json: string }[];
+  return rows.map((r) => ({ subjectId: r.subject_id, type: r.type, payload: JSON.parse(r.payload_json) as Record<string, unknown> }));
+}
+
 /** Events of one chain, from `afterSeq` on, oldest first. */
 export async function readChain(db: Queryable, subject: Subject, options: { afterSeq?: number; limit?: number } = {}): Promise<TraceEvent[]> {
   const query = db('trace_events').select(EVENT_COLUMNS).where(subjectWhere(subject)).orderBy('seq', 'asc');

@@ -5,7 +5,7 @@ import { withTx, type Queryable, type Tx } from '../../db/tx';
 import { decodeCursor, DEFAULT_LIMIT, toPage, type Page } from '../../http/pagination';
 import { Problem, validationProblem } from '../../http/problems';
 import { auditLog, type AuditOptions, type LogVerdict } from './audit';
-import { appendEvents, checkChain, lastStateHashes, readChain, type ChainVerdict, type NewEvent, type TraceEvent } from './chain';
+import { appendEvents, checkChain, eventPayloads, lastStateHashes, readChain, type ChainVerdict, type NewEvent, type TraceEvent } from './chain';
 import { checkpointAt, latestCheckpoint, latestSigned, signCheckpoint, signingKeys, type Checkpoint, type SigningKeyRecord } from './checkpoints';
 import { stateHash, type Subject } from './event-hash';
 import { consistencyProof, inclusionProof, integrate, leavesAt, treeState } from './log';
@@ -83,6 +83,9 @@ export function createTraceService(db: Db, config: Config, clock: Clock) {
         return last === stateHash(state) ? [] : [{ id, reason: 'state-mismatch' }];
       });
     },
+
+    /** The payloads of events of these types in these chains (figures computed from histories, such as a listing's defect rate). */
+    eventPayloads: (type: Subject['type'], ids: readonly string[], eventTypes: readonly string[]) => eventPayloads(db, type, ids, eventTypes),
 
     /** A whole chain, oldest first. */
     chain: (subject: Subject, on: Queryable = db): Promise<TraceEvent[]> => readChain(on, subject),
