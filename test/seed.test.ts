@@ -2,6 +2,7 @@ import { useTestContext } from './helpers/context';
 import { DEMO_BUYERS, DEMO_PASSWORD, DEMO_SELLERS, seedDemo } from '../src/seed/demo';
 import { ensureAdmin } from '../src/modules/auth/admin-bootstrap';
 import { login } from './helpers/factories';
+import { reconcileLedger } from '../src/modules/wallet/reconcile';
 
 const ctx = useTestContext();
 
@@ -17,7 +18,19 @@ describe('demo data', () => {
     const before = await counts();
     const second = await seedDemo(ctx.db, ctx.config);
     expect(second.created).toBe(0);
+    expect(second.ordersPlaced).toBe(0);
     expect(await counts()).toEqual(before);
+
+    // A living marketplace: orders in every state a newcomer should see, the ledger and the
+    // listings' histories in agreement.
+    expect(first.ordersPlaced).toBeGreaterThanOrEqual(8);
+    const statuses = ((await ctx.db('orders').select('status')) as { status: string }[]).map((o) => o.status);
+    expect(new Set(statuses)).toEqual(new Set(['paid', 'shipped', 'delivered', 'completed', 'cancelled', 'return_requested', 'refunded', 'disputed']));
+    expect((await reconcileLedger(ctx.db)).violations).toEqual([]);
+    const buyer = await login(ctx, DEMO_BUYERS[0]!.email, DEMO_PASSWORD);
+    const mine = (await ctx.http().get('/api/v1/orders?limit=100').set(buyer.auth).expect(200)).body.data;
+    expect(mine.length).toBeGreaterThanOrEqual(4);
+    expect((await ctx.http().get('/api/v1/wallet').set(buyer.auth).expect(200)).body.held.amount).toBeGreaterThan(0);
 
     const directory = await ctx.http().get('/api/v1/sellers?limit=100').expect(200);
     expect(directory.body.data).toHaveLength(DEMO_SELLERS.length);

@@ -19,7 +19,7 @@ void runWithDatabase(async (db, config) => {
       }
     },
   });
-  console.log(`Demo data ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${report.created} accounts created, ${report.partsAdded} listings added).`);
+  console.log(`Demo data ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${report.created} accounts created, ${report.partsAdded} listings added, ${report.ordersPlaced} orders placed).`);
   // Every listing's events are written with it; a server's sequencer would log them within
   // seconds, but a catalogue loaded here comes with its log whole and signed.
   const logging = Date.now();

@@ -18,7 +18,7 @@ export async function prepareDatabase(db: Db, config: Config, log: Logger): Prom
     // Loaded only when seeding: the demo catalogue's data is of no use to a running worker.
     const { describeDemoAccounts, seedDemo } = await import('../seed/demo');
     const report = await seedDemo(db, config);
-    log.info(`demo data seeded (${report.partsAdded} listings); log in as any of these (npm run seed prints them again):\n${describeDemoAccounts(report).join('\n')}`);
+    log.info(`demo data seeded (${report.partsAdded} listings, ${report.ordersPlaced} orders); log in as any of these (npm run seed prints them again):\n${describeDemoAccounts(report).join('\n')}`);
   } else if (config.admin) {
     await ensureAdmin(db, config, config.admin);
   }

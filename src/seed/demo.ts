@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import type { Db } from '../db/knex';
 import { createServices } from '../modules';
+import { seedDemoOrders } from './demo-orders';
 import { ensureAdmin } from '../modules/auth/admin-bootstrap';
 import { seedCatalog, type CatalogSeller } from './catalog';
 import type { SellerType } from '../modules/sellers/service';
@@ -49,6 +50,8 @@ export interface SeedReport {
   accounts: DemoAccount[];
   created: number;
   partsAdded: number;
+  /** Demo orders placed (none when orders exist already). */
+  ordersPlaced: number;
 }
 
 /** Idempotent: running it twice leaves the same accounts, profiles and statuses. */
@@ -95,7 +98,10 @@ export async function seedDemo(db: Db, config: Config, options: { parts?: number
     accounts.push({ email: seller.email, role: 'seller', password: DEMO_PASSWORD, seller: { sellerType: seller.sellerType, city: seller.city } });
   }
   const partsAdded = await seedCatalog(db, catalogSellers, options.parts ?? DEMO_CATALOG_SIZE, options.onProgress);
-  return { admin: config.admin, accounts, created, partsAdded };
+  const buyerIds = await Promise.all(DEMO_BUYERS.map(async (b) => (await services.users.findAccountByEmail(db, b.email))?.id as string));
+  const sellerUserIds = (await Promise.all(DEMO_SELLERS.map((s) => services.users.findAccountByEmail(db, s.email)))).flatMap((u) => (u ? [u.id] : []));
+  const ordersPlaced = await seedDemoOrders(db, config, buyerIds, sellerUserIds);
+  return { admin: config.admin, accounts, created, partsAdded, ordersPlaced };
 }
 
 /** The accounts a newcomer can log in with, one per line, with role (and seller type and city). */
