@@ -1,11 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createDb } from '../src/db/knex';
 import { TEST_ENV } from './helpers/context';
-import { root, startServer, waitFor, type Running } from './helpers/server-process';
+import { root, serverDatabase, startServer, waitFor, type Running } from './helpers/server-process';
 
 /**
  * The real server (a primary and two workers, compiled) under a load of money movements, its
@@ -55,24 +51,6 @@ async function post(base: string, route: string, auth: Record<string, string>, b
 async function get(base: string, route: string, auth: Record<string, string>): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`${base}${route}`, { headers: auth });
   return { status: res.status, body: await res.json() };
-}
-
-/** A database the server's processes open by themselves: a file, or a schema of its own named in the URL. */
-async function serverDatabase(): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
-  const url = process.env.DATABASE_URL;
-  if (!url) return { env: { SQLITE_PATH: path.join(mkdtempSync(path.join(tmpdir(), 'otomoto-crash-')), 'otomoto.sqlite') }, drop: async () => undefined };
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const admin = createDb({ client: 'postgresql', url });
-  await admin.raw(`CREATE SCHEMA ${schema}`);
-  const withSchema = new URL(url);
-  withSchema.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    env: { DATABASE_URL: withSchema.toString() },
-    drop: async () => {
-      await admin.raw(`DROP SCHEMA ${schema} CASCADE`);
-      await admin.destroy();
-    },
-  };
 }
 
 /** One client's requests, one after another, until the server stops answering. */

@@ -1,7 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { createDb } from '../../src/db/knex';
 
 /** The real server as a child process: the compiled production entry point (what npm start runs). */
 
@@ -71,3 +74,22 @@ export const logLines = (output: string, msg: RegExp): { pid: number; msg: strin
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as { pid: number; msg: string })
     .filter((line) => msg.test(line.msg));
+
+/** A database the server's processes open by themselves: a file, or a schema of its own named in the URL. */
+export async function serverDatabase(): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
+  const url = process.env.DATABASE_URL;
+  if (!url) return { env: { SQLITE_PATH: path.join(mkdtempSync(path.join(tmpdir(), 'otomoto-crash-')), 'otomoto.sqlite') }, drop: async () => undefined };
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = createDb({ client: 'postgresql', url });
+  await admin.raw(`CREATE SCHEMA ${schema}`);
+  const withSchema = new URL(url);
+  withSchema.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    env: { DATABASE_URL: withSchema.toString() },
+    drop: async () => {
+      await admin.raw(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.destroy();
+    },
+  };
+}
+
