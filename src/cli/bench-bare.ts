@@ -1,6 +1,6 @@
 /**
- * The other side of `npm run bench:read` and `npm run bench:wallet`: bare Express 5 handlers
- * answering GET /api/v1/parts/:partId, and POST /api/v1/wallet/transfers (its JSON body parsed),
+ * The other side of `npm run bench:read`, `bench:wallet` and `bench:orders`: bare Express 5
+ * handlers answering GET /api/v1/parts/:partId, and any POST under /api/v1/ (its JSON body parsed),
  * with a fixed JSON body from memory, in a process of its own.
  *
  *   tsx src/cli/bench-bare.ts <port> <file with the JSON body>
@@ -15,7 +15,8 @@ const app = express();
 app.get('/api/v1/parts/:partId', (_req, res) => {
   res.json(body);
 });
-app.post('/api/v1/wallet/transfers', express.json(), (_req, res) => {
+// Money-moving requests (a transfer, an order): the JSON body parsed, the fixed body answered.
+app.post('/api/v1/{*route}', express.json(), (_req, res) => {
   res.status(201).json(body);
 });
 app.listen(Number(port), '127.0.0.1');

@@ -10,23 +10,17 @@
  * - the reconciliation of a ledger of about 1,000,000 postings (written straight into the tables
  *   for the measure: balanced transfers between 1,000 wallets, balances to match).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { systemClock } from '../clock';
-import { loadConfig, type Config } from '../config';
-import { createDb, type Db } from '../db/knex';
+import { createDb } from '../db/knex';
 import { migrateLatest } from '../db/migrations';
 import { withTx } from '../db/tx';
 import { createServices } from '../modules';
-import { money } from '../money';
-import { generateSignerKey } from '../modules/trace/signed-note';
-import { fromRoot, PROJECT_ROOT } from '../paths';
+import { benchConfig, freshBenchDatabase, fundedBuyers, postScript, startServers } from './bench-money';
 import { writeBenchmarkSection } from './bench-report';
-import { benchDatabases, fmt, freePort, mark, requireWrk, wrk, type Load } from './bench-tools';
+import { benchDatabases, fmt, mark, requireWrk, wrk, type Load } from './bench-tools';
 import { flag } from './context';
 
 const SECONDS = Number(flag('seconds') ?? 8);
@@ -34,90 +28,7 @@ const CONNECTIONS = Number(flag('connections') ?? 16);
 const POSTINGS = Number(flag('postings') ?? 1_000_000);
 const USERS = 100;
 const TARGETS = { transfersPerSecond: 1000, reconcileSeconds: 5 };
-const JWT_SECRET = randomBytes(32).toString('hex');
-const TRACE_KEY = generateSignerKey('bench.otomoto.local/trace');
-const env = (database: Config['database']): Record<string, string> => ({
-  NODE_ENV: 'production',
-  LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-  JWT_SECRET,
-  TRACE_SIGNING_KEY: TRACE_KEY,
-  PASSWORD_SCRYPT_LOG_N: '17',
-  ...(database.client === 'sqlite' ? { SQLITE_PATH: database.sqlitePath } : { DATABASE_URL: database.url }),
-});
-
-/** A database of its own: a file under data/bench, or a database next to BENCH_DATABASE_URL's. */
-async function freshDatabase(label: string, pgUrl: string | undefined): Promise<Config['database']> {
-  if (!pgUrl) {
-    const file = fromRoot('data', 'bench', `${label}.sqlite`);
-    mkdirSync(path.dirname(file), { recursive: true });
-    for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
-    return { client: 'sqlite', sqlitePath: file };
-  }
-  const name = `otomoto_bench_${label}`;
-  const admin = createDb({ client: 'postgresql', url: pgUrl });
-  await admin.raw(`DROP DATABASE IF EXISTS ${name}`);
-  await admin.raw(`CREATE DATABASE ${name}`);
-  await admin.destroy();
-  const url = new URL(pgUrl);
-  url.pathname = `/${name}`;
-  return { client: 'postgresql', url: url.toString() };
-}
-
-const configFor = (database: Config['database']): Config => ({
-  ...loadConfig({ NODE_ENV: 'test', JWT_SECRET, TRACE_SIGNING_KEY: TRACE_KEY, PASSWORD_SCRYPT_LOG_N: '10', SEED_DEMO: 'false', RATE_LIMIT_REGISTER_PER_ADDRESS: '1000000', RATE_LIMIT_LOGIN_PER_ADDRESS: '1000000' }),
-  database,
-});
-
-/** 100 buyers with 1,000,000.00 MAD each, and their access tokens. */
-async function fundedUsers(db: Db, config: Config): Promise<{ id: string; token: string }[]> {
-  const services = createServices(db, config, systemClock);
-  const users: { id: string; token: string }[] = [];
-  for (let i = 0; i < USERS; i += 1) {
-    const email = `bench-wallet-${i}@otomoto.local`;
-    const password = 'bench-password-long-enough-1';
-    const user = await services.auth.register({ email, password, displayName: `Bench ${i}`, role: 'buyer' }, '127.0.0.1');
-    await withTx(db, (tx) => services.wallet.deposit(tx, user.id, money(100_000_000, config.currency)));
-    users.push({ id: user.id, token: (await services.auth.login(email, password, '127.0.0.1')).accessToken });
-  }
-  return users;
-}
-
-/** wrk's request builder: a transfer of 1.00 between two of the users at random, a new key each. */
-function transferScript(users: readonly { id: string; token: string }[], run: string): string {
-  const list = (values: readonly string[]) => `{${values.map((v) => JSON.stringify(v)).join(',')}}`;
-  return `
-local ids = ${list(users.map((u) => u.id))}
-local tokens = ${list(users.map((u) => u.token))}
-local n = 0
-local threads = 0
--- Each wrk thread runs its own copy of this script: a number of its own keeps their keys and
--- their random sequences apart (the same seed in two threads would send the same requests twice).
-function setup(thread)
-  threads = threads + 1
-  thread:set("tid", threads)
-end
-function init()
-  math.randomseed(os.time() * 1000 + tid)
-end
-request = function()
-  n = n + 1
-  local from = math.random(#ids)
-  local to = math.random(#ids - 1)
-  if to >= from then to = to + 1 end
-  local body = '{"recipient":{"userId":"' .. ids[to] .. '"},"amount":{"amount":100,"currency":"MAD"}}'
-  local headers = { ["Authorization"] = "Bearer " .. tokens[from], ["Content-Type"] = "application/json", ["Idempotency-Key"] = "${run}-" .. tid .. "-" .. n }
-  return wrk.format("POST", "/api/v1/wallet/transfers", headers, body)
-end
-`;
-}
-
-async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 300; i += 1) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} never answered`);
-}
+const TRANSFER_BODY = `'{"recipient":{"userId":"' .. ids[1 + (from + math.random(#ids - 1) - 1) % #ids] .. '"},"amount":{"amount":100,"currency":"MAD"}}'`;
 
 interface TransferFigures {
   workers: number;
@@ -128,36 +39,28 @@ interface TransferFigures {
 }
 
 async function measureTransfers(pgUrl: string | undefined, workers: number): Promise<TransferFigures> {
-  const database = await freshDatabase('wallet', pgUrl);
-  const config = configFor(database);
+  const database = await freshBenchDatabase('wallet', pgUrl);
+  const config = benchConfig(database);
   const db = createDb(database);
-  let server: ChildProcess | undefined;
-  let bare: ChildProcess | undefined;
+  let servers: Awaited<ReturnType<typeof startServers>> | undefined;
   try {
     await migrateLatest(db);
-    const users = await fundedUsers(db, config);
-    const port = await freePort();
-    server = spawn(process.execPath, ['dist/server/src/server.js'], { cwd: PROJECT_ROOT, stdio: ['ignore', process.env.BENCH_LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'], env: { PATH: process.env.PATH ?? '', ...env(database), PORT: String(port), HOST: '127.0.0.1', WEB_CONCURRENCY: String(workers) } });
-    await waitFor(`http://127.0.0.1:${port}/ready`);
-    const barePort = await freePort();
-    const bodyFile = path.join(os.tmpdir(), `otomoto-bare-transfer-${process.pid}.json`);
-    writeFileSync(bodyFile, JSON.stringify({ id: randomUUID(), kind: 'transfer', amount: { amount: 100, currency: 'MAD' }, change: { available: { amount: -100, currency: 'MAD' }, held: { amount: 0, currency: 'MAD' } }, memo: null, createdAt: new Date().toISOString() }));
-    bare = spawn(process.execPath, ['--import', 'tsx', 'src/cli/bench-bare.ts', String(barePort), bodyFile], { cwd: PROJECT_ROOT, stdio: 'inherit' });
-    await waitFor(`http://127.0.0.1:${barePort}/api/v1/parts/x`);
-
+    const users = await fundedBuyers(db, config, USERS, 100_000_000, 'wallet');
+    servers = await startServers(database, workers, { id: randomUUID(), kind: 'transfer', amount: { amount: 100, currency: 'MAD' }, change: { available: { amount: -100, currency: 'MAD' }, held: { amount: 0, currency: 'MAD' } }, memo: null, createdAt: new Date().toISOString() });
     const before = Number(((await db('ledger_transactions').where({ kind: 'transfer' }).count({ n: '*' })) as { n: number | string }[])[0]?.n);
     const run = randomBytes(4).toString('hex');
+    // A transfer to another of the users at random: never to the sender.
+    const script = (label: string) => postScript('/api/v1/wallet/transfers', users.map((u) => u.token), `${run}-${label}`, { ids: users.map((u) => u.id) }, TRANSFER_BODY);
     // Refusals under load are a finding here, not a broken run: they are counted and reported.
-    wrk(`http://127.0.0.1:${port}/api/v1/wallet/transfers`, 2, CONNECTIONS, transferScript(users, `${run}-warm`), true);
-    const api = wrk(`http://127.0.0.1:${port}/api/v1/wallet/transfers`, SECONDS, CONNECTIONS, transferScript(users, run), true);
-    wrk(`http://127.0.0.1:${barePort}/api/v1/wallet/transfers`, 2, CONNECTIONS, transferScript(users, `${run}-bare-warm`));
-    const bareLoad = wrk(`http://127.0.0.1:${barePort}/api/v1/wallet/transfers`, SECONDS, CONNECTIONS, transferScript(users, `${run}-bare`));
+    wrk(`${servers.api}/api/v1/wallet/transfers`, 2, CONNECTIONS, script('warm'), true);
+    const api = wrk(`${servers.api}/api/v1/wallet/transfers`, SECONDS, CONNECTIONS, script('api'), true);
+    wrk(`${servers.bare}/api/v1/wallet/transfers`, 2, CONNECTIONS, script('bare-warm'));
+    const bareLoad = wrk(`${servers.bare}/api/v1/wallet/transfers`, SECONDS, CONNECTIONS, script('bare'));
     const transfers = Number(((await db('ledger_transactions').where({ kind: 'transfer' }).count({ n: '*' })) as { n: number | string }[])[0]?.n) - before;
     const report = await createServices(db, config, systemClock).wallet.reconcile();
     return { workers, api, bare: bareLoad, transfers, clean: report.clean };
   } finally {
-    server?.kill('SIGTERM');
-    bare?.kill('SIGTERM');
+    await servers?.stop();
     await db.destroy();
   }
 }
@@ -167,8 +70,8 @@ async function measureTransfers(pgUrl: string | undefined, workers: number): Pro
  * between 1,000 wallets, each balance the sum of its postings), then reconciled: seconds.
  */
 async function measureReconcile(pgUrl: string | undefined): Promise<{ postings: number; seconds: number; clean: boolean }> {
-  const database = await freshDatabase('ledger_1m', pgUrl);
-  const config = configFor(database);
+  const database = await freshBenchDatabase('ledger_1m', pgUrl);
+  const config = benchConfig(database);
   const db = createDb(database);
   try {
     await migrateLatest(db);
