@@ -1,19 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { isoNow, type Clock } from '../../clock';
 import type { Config } from '../../config';
 import type { Db } from '../../db/knex';
-import { dialectOf } from '../../db/knex';
-import { forUpdate, withTx, type Queryable, type Tx } from '../../db/tx';
+import { forUpdate, type Queryable, type Tx } from '../../db/tx';
 import type { components } from '../../generated/api';
 import type { AuthContext } from '../../http/auth';
 import { cursorField, decodeCursor, DEFAULT_LIMIT, toPage, type Page } from '../../http/pagination';
 import { notFound, Problem, validationProblem } from '../../http/problems';
 import { money, splitByRate, subtract, type Money } from '../../money';
-import type { PartService, ReservedPart } from '../parts/service';
+import type { PartService } from '../parts/service';
 import type { SellerService } from '../sellers/service';
 import type { WalletService } from '../wallet/service';
-import { priceOrder } from './pricing';
+import { runDueOrders } from './due-steps';
+import { placeOrder } from './placement';
 import { orderViews, type LineRow, type OrderRow, type OrderStatus, type SellerOrderView } from './views';
 
 type CreateOrderRequest = components['schemas']['CreateOrderRequest'];
@@ -126,44 +125,6 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
     await tellParts(tx, acting, order, 'part.refunded', { amount: refunded, ledgerTransactionId });
   }
 
-  /**
-   * Every order in `status` since `before` taken through `step`, one transaction each, oldest
-   * first. PostgreSQL: claimed `FOR UPDATE SKIP LOCKED`, so instances running the job at once
-   * take different orders; SQLite: one writer at a time. An order whose step fails is left for
-   * the next round (and logged by the caller), not retried in a loop.
-   */
-  async function runDue(statuses: readonly OrderStatus[], before: Date, step: (tx: Tx, order: OrderRow) => Promise<void>): Promise<{ done: number; failed: string[] }> {
-    const failed: string[] = [];
-    let done = 0;
-    for (;;) {
-      let claimed: string | undefined;
-      try {
-        claimed = await withTx(db, async (tx) => {
-          const query = tx('orders').whereIn('status', statuses).where('updated_at', '<=', before.toISOString()).whereNotIn('id', failed).orderBy('updated_at').orderBy('id').limit(1);
-          if (dialectOf(tx) === 'postgresql') query.forUpdate().skipLocked();
-          const order = (await query.first()) as OrderRow | undefined;
-          if (order) await step(tx, order);
-          return order?.id;
-        });
-      } catch (err) {
-        const id = (err as { orderId?: string }).orderId;
-        if (!id) throw err;
-        failed.push(id);
-        continue;
-      }
-      if (!claimed) return { done, failed };
-      done += 1;
-    }
-  }
-  /** A step's failure, tagged with its order so that the round goes on without it. */
-  const tagged = (step: (tx: Tx, order: OrderRow) => Promise<void>) => async (tx: Tx, order: OrderRow) => {
-    try {
-      await step(tx, order);
-    } catch (err) {
-      throw Object.assign(err instanceof Error ? err : new Error(String(err)), { orderId: order.id });
-    }
-  };
-
   async function view(q: Queryable, orderId: string): Promise<SellerOrderView> {
     const order = (await q('orders').where({ id: orderId }).first()) as OrderRow;
     return (await orderViews(q, [order]))[0] as SellerOrderView;
@@ -185,56 +146,7 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
      * A checkout, in the request's transaction: stock reserved, one order per seller priced and
      * its total held in escrow, every listing's history told. Anything refused undoes all of it.
      */
-    async place(tx: Tx, auth: AuthContext, input: CreateOrderRequest): Promise<OrderGroupView> {
-      const now = isoNow(clock);
-      const groupId = uuidv7();
-      const orderIds = new Map<string, string>();
-      const orderIdOf = (sellerId: string): string => orderIds.get(sellerId) ?? (orderIds.set(sellerId, uuidv7()).get(sellerId) as string);
-      const reserved = await parts.reserve(tx, auth, input.lines, orderIdOf);
-
-      const bySeller = new Map<string, ReservedPart[]>();
-      for (const line of reserved) bySeller.set(line.sellerId, [...(bySeller.get(line.sellerId) ?? []), line]);
-      const priced = await Promise.all(
-        [...bySeller].map(async ([sellerId, lines]) => {
-          const seller = await sellers.findProfile(tx, sellerId);
-          return { sellerId, lines, amounts: priceOrder(lines, seller?.shippingFeeAmount ?? 0, config.orders.commissionBps, config.currency) };
-        }),
-      );
-      const total = priced.reduce((sum, order) => sum + order.amounts.total, 0);
-      await tx('order_groups').insert({ id: groupId, buyer_id: auth.userId, currency: config.currency, total, created_at: now });
-
-      for (const { sellerId, lines, amounts } of priced.sort((a, b) => (orderIdOf(a.sellerId) < orderIdOf(b.sellerId) ? -1 : 1))) {
-        const id = orderIdOf(sellerId);
-        // The hold carries an opaque reference, never the order's id (the ledger knows no orders).
-        const { hold } = await wallet.hold(tx, auth.userId, money(amounts.total, config.currency), `hold_${randomUUID()}`);
-        await tx('orders').insert({
-          id,
-          group_id: groupId,
-          buyer_id: auth.userId,
-          seller_id: sellerId,
-          status: 'paid',
-          currency: config.currency,
-          subtotal: amounts.subtotal,
-          core_charges: amounts.coreCharges,
-          shipping_fee: amounts.shippingFee,
-          commission_bps: amounts.commissionBps,
-          commission: amounts.commission,
-          total: amounts.total,
-          hold_id: hold.id,
-          shipping_address_json: JSON.stringify(input.shippingAddress),
-          note: input.note || null,
-          version: 0,
-          created_at: now,
-          updated_at: now,
-        });
-        await tx('order_lines').insert(
-          lines.map((line) => ({ id: uuidv7(), order_id: id, part_id: line.partId, title: line.title, currency: config.currency, unit_price: line.unitPrice, core_charge: line.coreCharge, quantity: line.quantity })),
-        );
-        await tx('order_transitions').insert({ id: uuidv7(), order_id: id, from_status: null, to_status: 'paid', actor_type: 'buyer', actor_id: auth.userId, reason: null, created_at: now });
-      }
-      const orders = await orderViews(tx, (await tx('orders').where({ group_id: groupId }).orderBy('id')) as OrderRow[]);
-      return { id: groupId, buyerId: auth.userId, orders, total: money(total, config.currency), createdAt: now };
-    },
+    place: (tx: Tx, auth: AuthContext, input: CreateOrderRequest): Promise<OrderGroupView> => placeOrder(tx, { config, clock, parts, sellers, wallet }, auth, input),
 
     /** One order, to its buyer, its seller or an admin; 404 for anyone else. */
     async get(auth: AuthContext, orderId: string): Promise<SellerOrderView> {
@@ -260,8 +172,8 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
      */
     async runDueSteps(): Promise<{ delivered: number; completed: number; failed: string[] }> {
       const now = clock.now().getTime();
-      const confirm = await runDue(['shipped'], new Date(now - config.orders.autoConfirmDays * DAY_MS), tagged((tx, order) => deliver(tx, SYSTEM, order)));
-      const settle = await runDue(SETTLES, new Date(now - config.orders.returnWindowDays * DAY_MS), tagged(complete));
+      const confirm = await runDueOrders(db, ['shipped'], new Date(now - config.orders.autoConfirmDays * DAY_MS), (tx, order) => deliver(tx, SYSTEM, order));
+      const settle = await runDueOrders(db, SETTLES, new Date(now - config.orders.returnWindowDays * DAY_MS), complete);
       return { delivered: confirm.done, completed: settle.done, failed: [...confirm.failed, ...settle.failed] };
     },
 
