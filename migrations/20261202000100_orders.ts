@@ -52,6 +52,11 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('refunded');
     // A dispute: the buyer's words (the admin's resolution is in the order's history).
     t.string('dispute_reason', 500);
+    // The old parts sent back for their core charges: sent by the buyer, then received by the
+    // seller; and the core charges refunded, once.
+    t.string('core_return', 8);
+    t.text('core_tracking_json');
+    t.bigInteger('core_refunded');
     t.integer('version').notNullable().defaultTo(0);
     t.timestamp('created_at', tz).notNullable();
     t.timestamp('updated_at', tz).notNullable();
@@ -61,6 +66,8 @@ export async function up(knex: Knex): Promise<void> {
     t.check('commission_bps >= 0 AND commission_bps <= 10000', [], 'orders_commission_rate');
     t.check("return_reason IS NULL OR return_reason IN ('defective', 'not_as_described', 'wrong_part', 'other')", [], 'orders_return_reason');
     t.check('refunded IS NULL OR (refunded > 0 AND refunded <= total)', [], 'orders_refunded');
+    t.check("core_return IS NULL OR core_return IN ('sent', 'received')", [], 'orders_core_return');
+    t.check('core_refunded IS NULL OR (core_refunded > 0 AND core_refunded = core_charges)', [], 'orders_core_refunded');
     t.unique(['hold_id'], { indexName: 'orders_hold_unique' });
     t.index(['group_id'], 'orders_group_idx');
     t.index(['buyer_id', 'id'], 'orders_buyer_idx');

@@ -400,6 +400,60 @@ describe('reviews and the comparator', () => {
   });
 });
 
+describe('core returns', () => {
+  const DAY = 24 * 60 * 60 * 1000;
+  const TRACKING = { carrier: 'Amana', trackingNumber: 'EE777000111MA' };
+  async function deliveredWithCore() {
+    const seller = await createSeller(ctx);
+    const part = await createPart(ctx, seller, { price: mad(60_000), coreCharge: mad(15_000), quantity: 5 });
+    const user = await buyer(500_000);
+    const placed = (await order(user, [{ partId: part.id, quantity: 1 }]).expect(201)).body.orders[0];
+    await act(seller, placed.id, 'ship', { carrier: 'Amana', trackingNumber: 'EE000000012MA' }).expect(200);
+    await act(user, placed.id, 'confirm-delivery').expect(200);
+    // Total 795.00: 600.00, a core charge of 150.00, 45.00 shipping; commission 60.00.
+    expect(placed).toMatchObject({ total: mad(79_500), coreCharges: mad(15_000), commission: mad(6_000) });
+    return { seller, part, user, placed };
+  }
+  const settle = async () => {
+    ctx.clock.advance((ctx.config.orders.returnWindowDays + 1) * DAY);
+    await createServices(ctx.db, ctx.config, ctx.clock).orders.runDueSteps();
+  };
+
+  it('received before the order settles: the core charge goes back from escrow when it does, the seller paid the rest', async () => {
+    const { seller, part, user, placed } = await deliveredWithCore();
+    expectProblem(await act(seller, placed.id, 'core-received'), 409, 'invalid-state-transition');
+    const sent = (await act(user, placed.id, 'core-return', TRACKING).expect(200)).body;
+    expect(sent.coreReturn).toEqual({ status: 'sent', tracking: TRACKING, refunded: null });
+    expectProblem(await act(user, placed.id, 'core-return', TRACKING), 409, 'invalid-state-transition');
+    await act(seller, placed.id, 'core-received').expect(200);
+    const before = (await balance(seller)).available.amount;
+    await settle();
+    const done = (await ctx.http().get(`/api/v1/orders/${placed.id}`).set(user.auth).expect(200)).body;
+    expect(done).toMatchObject({ status: 'completed', coreReturn: { status: 'received', refunded: mad(15_000) } });
+    expect((await balance(seller)).available.amount - before).toBe(79_500 - 15_000 - 6_000);
+    expect(await balance(user)).toMatchObject({ available: mad(500_000 - 79_500 + 15_000), held: mad(0) });
+    const types = (await createTraceService(ctx.db, ctx.config, ctx.clock).chain({ type: 'part', id: part.id })).map((e) => e.type);
+    expect(types.slice(-2)).toEqual(['part.core_returned', 'part.sold']);
+  });
+
+  it('received after the order settled: the seller pays the core charge back at once; refused where there is none or too early', async () => {
+    const { seller, user, placed } = await deliveredWithCore();
+    await settle();
+    await act(user, placed.id, 'core-return', TRACKING).expect(200);
+    const before = [(await balance(seller)).available.amount, (await balance(user)).available.amount];
+    const received = (await act(seller, placed.id, 'core-received').expect(200)).body;
+    expect(received.coreReturn).toMatchObject({ status: 'received', refunded: mad(15_000) });
+    expect([(await balance(seller)).available.amount, (await balance(user)).available.amount]).toEqual([(before[0] as number) - 15_000, (before[1] as number) + 15_000]);
+    expectProblem(await act(seller, placed.id, 'core-received'), 409, 'invalid-state-transition');
+
+    const plain = await createPart(ctx, seller, { price: mad(1_000), quantity: 2 });
+    const noCore = (await order(user, [{ partId: plain.id, quantity: 1 }]).expect(201)).body.orders[0];
+    expectProblem(await act(user, noCore.id, 'core-return', TRACKING), 409, 'invalid-state-transition');
+    const early = (await order(user, [{ partId: (await createPart(ctx, seller, { price: mad(1_000), coreCharge: mad(500), quantity: 2 })).id, quantity: 1 }]).expect(201)).body.orders[0];
+    expectProblem(await act(user, early.id, 'core-return', TRACKING), 409, 'invalid-state-transition');
+  });
+});
+
 describe('after every path above', () => {
   it('escrow holds exactly the unsettled orders, money adds up, every listing\'s history verifies, the ledger and the log reconcile', async () => {
     const settled = ['completed', 'cancelled', 'refunded'];

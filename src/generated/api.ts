@@ -1475,6 +1475,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{orderId}/core-return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the old parts back
+         * @description After delivery, the buyer sends the old parts back for the order's core charges (an order
+         *     with core charges only, once). The order's buyer only (anyone else 404); 409 when the order
+         *     has no core charges, is not delivered yet, or its cores were already sent.
+         */
+        post: operations["sendOrderCoreReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{orderId}/core-received": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm the old parts arrived
+         * @description The seller has the old parts: the core charges go back to the buyer, once. While the order's
+         *     escrow is still held they go back from it when the order settles (the seller is paid the
+         *     rest); once it has settled they go from the seller's wallet at once (409
+         *     `insufficient-funds` if it lacks them). Each listing's history gains `part.core_returned`.
+         *     The order's seller only; `Idempotency-Key` required.
+         */
+        post: operations["receiveOrderCoreReturn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{orderId}/review": {
         parameters: {
             query?: never;
@@ -2153,7 +2199,11 @@ export interface components {
              */
             status: "draft" | "active";
         };
-        /** @description Parts returned as defective over parts sold, from the part history; `rate` is null until something was sold. */
+        /**
+         * @description Units of the listing returned as defective (`part.returned` with reason `defective`) over
+         *     units delivered to buyers (`part.delivered`), counted from its history; `rate` is null until
+         *     something was delivered.
+         */
         DefectRate: {
             defective: number;
             sold: number;
@@ -2174,7 +2224,7 @@ export interface components {
             /** @description The offer's normalised part numbers that matched. */
             matchedNumbers: string[];
             seller: components["schemas"]["PartSeller"];
-            /** @description Average buyer rating, null until orders exist. */
+            /** @description The seller's average buyer rating (1 to 5, two decimals), null until its first review. */
             sellerRating: number | null;
             defectRate: components["schemas"]["DefectRate"];
         };
@@ -2234,10 +2284,11 @@ export interface components {
          *     `part.shipped` (carrier, tracking number), `part.delivered`, `part.sold` (the order completed,
          *     the seller paid: the ledger transaction's id), `part.released` (a cancelled order's stock
          *     given back, with the reason), `part.returned` (the buyer's reason, whether restocked),
-         *     `part.refunded` (the amount back to the buyer, the ledger transaction's id).
+         *     `part.refunded` (the amount back to the buyer, the ledger transaction's id),
+         *     `part.core_returned` (the old part received by the seller).
          * @enum {string}
          */
-        PartEventType: "part.created" | "part.updated" | "part.price_changed" | "part.stock_adjusted" | "part.withdrawn" | "part.reserved" | "part.shipped" | "part.delivered" | "part.sold" | "part.released" | "part.returned" | "part.refunded" | "part.inspected" | "part.refurbished" | "part.repaired" | "part.certified" | "part.note";
+        PartEventType: "part.created" | "part.updated" | "part.price_changed" | "part.stock_adjusted" | "part.withdrawn" | "part.reserved" | "part.shipped" | "part.delivered" | "part.sold" | "part.released" | "part.returned" | "part.refunded" | "part.core_returned" | "part.inspected" | "part.refurbished" | "part.repaired" | "part.certified" | "part.note";
         UserActor: {
             /** @constant */
             type: "user";
@@ -2754,6 +2805,17 @@ export interface components {
             /** @description The buyer's dispute, once opened. */
             dispute: {
                 reason: string;
+            } | null;
+            /**
+             * @description The old parts sent back for the order's core charges: `sent` by the buyer, `received`
+             *     by the seller; `refunded` is the core charges once they went back to the buyer (from
+             *     escrow when the order settles, or from the seller's wallet at once if it had settled).
+             */
+            coreReturn: {
+                /** @enum {string} */
+                status: "sent" | "received";
+                tracking: components["schemas"]["Tracking"];
+                refunded: components["schemas"]["Money"] | null;
             } | null;
             /** @description The buyer's rating of the completed order, once given. */
             review: components["schemas"]["OrderReview"] | null;
@@ -6027,6 +6089,83 @@ export interface operations {
             409: components["responses"]["InvalidTransition"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    sendOrderCoreReturn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A seller order's id. */
+                orderId: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Tracking"];
+            };
+        };
+        responses: {
+            /** @description The order, changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOrder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["InvalidTransition"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    receiveOrderCoreReturn: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description Required here: this request moves money (a request without it is a 400). A key of your
+                 *     choosing (a UUID is a good one), the same for every retry of one request, so that the
+                 *     request has one effect however often it is sent. The first answer (success or problem) is
+                 *     kept 24 hours for your account and sent again, with `Idempotent-Replayed: true`, to a retry
+                 *     with the same key and body; the same key with another body is a 422
+                 *     `idempotency-key-reused`; a retry while the first is still running is a 409
+                 *     `idempotency-key-in-flight` (retry after `Retry-After`). See docs/idempotency.md.
+                 * @example 5f0c6a1e-8a44-4b8e-9d7c-6f1a2b3c4d5e
+                 */
+                "Idempotency-Key": components["parameters"]["IdempotencyKeyRequired"];
+            };
+            path: {
+                /** @description A seller order's id. */
+                orderId: components["parameters"]["OrderIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The order, changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SellerOrder"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["InvalidTransition"];
             422: components["responses"]["IdempotencyKeyReused"];
             500: components["responses"]["InternalError"];
         };

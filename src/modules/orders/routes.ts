@@ -18,6 +18,8 @@ export function orderHandlers(orders: OrderService) {
       const { amount } = ctx.body;
       return { status: 200, body: await ctx.tx((tx) => orders.refund(tx, requireAuth(ctx), ctx.params.orderId, amount ? money(amount.amount, amount.currency) : undefined)) };
     },
+    sendOrderCoreReturn: async (ctx) => ({ status: 200, body: await ctx.tx((tx) => orders.sendCores(tx, requireAuth(ctx), ctx.params.orderId, ctx.body)) }),
+    receiveOrderCoreReturn: async (ctx) => ({ status: 200, body: await ctx.tx((tx) => orders.receiveCores(tx, requireAuth(ctx), ctx.params.orderId)) }),
     reviewOrder: async (ctx) => ({ status: 200, body: await ctx.tx((tx) => orders.review(tx, requireAuth(ctx), ctx.params.orderId, ctx.body)) }),
     openOrderDispute: async (ctx) => ({ status: 200, body: await ctx.tx((tx) => orders.dispute(tx, requireAuth(ctx), ctx.params.orderId, ctx.body.reason)) }),
     resolveOrderDispute: async (ctx) => {

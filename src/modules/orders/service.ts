@@ -28,6 +28,8 @@ const SYSTEM: Acting = { party: 'system', by: null };
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** What completes when its return window closes: a delivered order, or one whose return the seller refused. */
 const SETTLES: readonly OrderStatus[] = ['delivered', 'return_rejected'];
+/** Where old parts may go back for their core charges: delivered, and not refunded in full or cancelled. */
+const CORES_RETURNABLE: readonly OrderStatus[] = ['delivered', 'completed', 'return_requested', 'return_rejected', 'disputed'];
 /** Where a buyer may open a dispute: shipped, and not yet settled. */
 const DISPUTABLE: readonly OrderStatus[] = ['shipped', 'delivered', 'return_requested', 'return_accepted', 'return_rejected', 'returned'];
 
@@ -97,7 +99,22 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
    */
   async function complete(tx: Tx, order: OrderRow): Promise<void> {
     await move(tx, SYSTEM, order, SETTLES, 'completed');
-    await tellParts(tx, SYSTEM, order, 'part.sold', { ledgerTransactionId: await settleEscrow(tx, order, money(0, order.currency)) });
+    await tellParts(tx, SYSTEM, order, 'part.sold', { ledgerTransactionId: await release(tx, order) });
+  }
+
+  /**
+   * The escrow paid to the seller less the commission, except the core charges when the old parts
+   * came back before: those go back to the buyer in the same ledger transaction (the commission,
+   * on the subtotal, is unchanged). Returns the ledger transaction's id.
+   */
+  async function release(tx: Tx, order: OrderRow): Promise<string> {
+    const cores = order.core_return === 'received' && order.core_refunded === null ? Number(order.core_charges) : 0;
+    if (cores === 0) return settleEscrow(tx, order, money(0, order.currency));
+    const seller = await sellers.findProfile(tx, order.seller_id);
+    const kept = money(Number(order.total) - cores, order.currency);
+    const { transaction } = await wallet.capture(tx, order.hold_id, { payeeId: (seller as { userId: string }).userId, amount: kept, commission: money(Number(order.commission), order.currency) });
+    await tx('orders').where({ id: order.id }).update({ core_refunded: cores });
+    return transaction.id;
   }
 
   /**
@@ -212,6 +229,34 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
       return view(tx, orderId);
     },
 
+    /** After delivery, the buyer sends the old parts back for the core charges. */
+    async sendCores(tx: Tx, auth: AuthContext, orderId: string, tracking: Tracking): Promise<SellerOrderView> {
+      const { order } = await orderFor(tx, auth, orderId, ['buyer']);
+      if (Number(order.core_charges) === 0) throw new Problem('invalid-state-transition', 'The order has no core charges: there is no old part to send back.');
+      if (order.core_return !== null) throw new Problem('invalid-state-transition', `The old parts were already ${order.core_return}.`);
+      if (!CORES_RETURNABLE.includes(order.status)) throw new Problem('invalid-state-transition', `The order is ${order.status}; old parts go back once it is delivered.`);
+      await tx('orders').where({ id: order.id }).update({ core_return: 'sent', core_tracking_json: JSON.stringify(tracking), version: Number(order.version) + 1, updated_at: isoNow(clock) });
+      return view(tx, orderId);
+    },
+
+    /**
+     * The seller has the old parts: the core charges go back to the buyer once, from escrow when
+     * the order settles, or at once from the seller's wallet if it has settled already.
+     */
+    async receiveCores(tx: Tx, auth: AuthContext, orderId: string): Promise<SellerOrderView> {
+      const { order } = await orderFor(tx, auth, orderId, ['seller']);
+      if (order.core_return !== 'sent') throw new Problem('invalid-state-transition', order.core_return === 'received' ? 'The old parts were already received.' : 'The buyer has not sent the old parts back.');
+      const changes: Partial<OrderRow> = { core_return: 'received' };
+      if (order.status === 'completed') {
+        const cores = money(Number(order.core_charges), order.currency);
+        await wallet.transfer(tx, auth.userId, order.buyer_id, cores, `Core charges of order ${order.id}`);
+        changes.core_refunded = cores.amount;
+      }
+      await tx('orders').where({ id: order.id }).update({ ...changes, version: Number(order.version) + 1, updated_at: isoNow(clock) });
+      await tellParts(tx, { party: 'seller', by: auth }, order, 'part.core_returned');
+      return view(tx, orderId);
+    },
+
     /** The buyer rates a completed order, once; the seller's rating follows in the same transaction. */
     async review(tx: Tx, auth: AuthContext, orderId: string, input: { rating: number; comment?: string }): Promise<SellerOrderView> {
       const { order } = await orderFor(tx, auth, orderId, ['buyer']);
@@ -241,7 +286,7 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
         await refundOrder(tx, acting, order, ['disputed'], resolution.amount ?? money(Number(order.total), order.currency), resolution.reason);
       } else {
         await move(tx, acting, order, ['disputed'], 'completed', {}, resolution.reason);
-        await tellParts(tx, acting, order, 'part.sold', { ledgerTransactionId: await settleEscrow(tx, order, money(0, order.currency)) });
+        await tellParts(tx, acting, order, 'part.sold', { ledgerTransactionId: await release(tx, order) });
       }
       return view(tx, orderId);
     },

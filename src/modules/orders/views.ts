@@ -30,6 +30,9 @@ export interface OrderRow {
   return_details: string | null;
   refunded: number | string | null;
   dispute_reason: string | null;
+  core_return: 'sent' | 'received' | null;
+  core_tracking_json: string | null;
+  core_refunded: number | string | null;
   version: number | string;
   created_at: string | Date;
   updated_at: string | Date;
@@ -93,6 +96,9 @@ function viewOf(order: OrderRow, lines: readonly LineRow[], transitions: readonl
     tracking: order.carrier && order.tracking_number ? { carrier: order.carrier, trackingNumber: order.tracking_number } : null,
     return: order.return_reason ? { reason: order.return_reason, details: order.return_details } : null,
     dispute: order.dispute_reason ? { reason: order.dispute_reason } : null,
+    coreReturn: order.core_return
+      ? { status: order.core_return, tracking: JSON.parse(order.core_tracking_json as string) as components['schemas']['Tracking'], refunded: order.core_refunded === null ? null : m(order.core_refunded) }
+      : null,
     review: review ? { rating: Number(review.rating), comment: review.comment, createdAt: iso(review.created_at) } : null,
     refunded: order.refunded === null ? null : m(order.refunded),
     history: transitions.map((t) => ({ from: t.from_status, to: t.to_status, at: iso(t.created_at), actor: { type: t.actor_type, id: t.actor_id }, reason: t.reason })),
