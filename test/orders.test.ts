@@ -246,6 +246,13 @@ describe('the timed steps', () => {
       ['part.sold', 'system'],
     ]);
     expect((await ctx.http().get(`/api/v1/parts/${part.id}/verify`).expect(200)).body).toMatchObject({ valid: true });
+    // The sale's event cites the capture's events in the ledger's chains by hash: the seller's
+    // wallet's latest event is among them.
+    const sold = events.at(-1) as unknown as { payload: { ledger: { transactionId: string; events: { ledgerAccountId: string; hash: string }[] } } };
+    const sellerAccount = (await ctx.db('ledger_accounts').where({ user_id: sellerC.id, kind: 'wallet' }).first('id')) as { id: string };
+    const sellerChain = await createTraceService(ctx.db, ctx.config, ctx.clock).chain({ type: 'account', id: sellerAccount.id });
+    expect(sold.payload.ledger.events).toContainEqual({ ledgerAccountId: sellerAccount.id, hash: sellerChain.at(-1)?.hash });
+    expect((sellerChain.at(-1)?.payload as { transaction: { id: string } }).transaction.id).toBe(sold.payload.ledger.transactionId);
   });
 
   it('leave orders alone before their time, and paid ones always', async () => {

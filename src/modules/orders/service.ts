@@ -10,7 +10,7 @@ import { notFound, Problem, validationProblem } from '../../http/problems';
 import { money, splitByRate, subtract, type Money } from '../../money';
 import type { PartService } from '../parts/service';
 import type { SellerService } from '../sellers/service';
-import type { WalletService } from '../wallet/service';
+import type { PostedTransaction, WalletService } from '../wallet/service';
 import { runDueOrders } from './due-steps';
 import { placeOrder } from './placement';
 import { orderViews, type LineRow, type OrderRow, type OrderStatus, type SellerOrderView } from './views';
@@ -28,6 +28,19 @@ const SYSTEM: Acting = { party: 'system', by: null };
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** What completes when its return window closes: a delivered order, or one whose return the seller refused. */
 const SETTLES: readonly OrderStatus[] = ['delivered', 'return_rejected'];
+/**
+ * A money step as a listing's event cites it: the ledger transaction, and the hash of each of its
+ * events in the accounts' chains. The listing's event hash covers these hashes, so verifying the
+ * listing's history checks that it names exactly these ledger events, which prove the movement
+ * (its amounts, its postings) in turn. (The other way round cannot also hold: two hashes cannot
+ * each cover the other. The ledger side names the hold by an opaque reference.)
+ */
+interface LedgerCitation {
+  transactionId: string;
+  events: { ledgerAccountId: string; hash: string }[];
+}
+const citation = (transaction: PostedTransaction): LedgerCitation => ({ transactionId: transaction.id, events: transaction.events });
+
 /** Where old parts may go back for their core charges: delivered, and not refunded in full or cancelled. */
 const CORES_RETURNABLE: readonly OrderStatus[] = ['delivered', 'completed', 'return_requested', 'return_rejected', 'disputed'];
 /** Where a buyer may open a dispute: shipped, and not yet settled. */
@@ -99,37 +112,37 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
    */
   async function complete(tx: Tx, order: OrderRow): Promise<void> {
     await move(tx, SYSTEM, order, SETTLES, 'completed');
-    await tellParts(tx, SYSTEM, order, 'part.sold', { ledgerTransactionId: await release(tx, order) });
+    await tellParts(tx, SYSTEM, order, 'part.sold', { ledger: await release(tx, order) });
   }
 
   /**
    * The escrow paid to the seller less the commission, except the core charges when the old parts
    * came back before: those go back to the buyer in the same ledger transaction (the commission,
-   * on the subtotal, is unchanged). Returns the ledger transaction's id.
+   * on the subtotal, is unchanged).
    */
-  async function release(tx: Tx, order: OrderRow): Promise<string> {
+  async function release(tx: Tx, order: OrderRow): Promise<LedgerCitation> {
     const cores = order.core_return === 'received' && order.core_refunded === null ? Number(order.core_charges) : 0;
     if (cores === 0) return settleEscrow(tx, order, money(0, order.currency));
     const seller = await sellers.findProfile(tx, order.seller_id);
     const kept = money(Number(order.total) - cores, order.currency);
     const { transaction } = await wallet.capture(tx, order.hold_id, { payeeId: (seller as { userId: string }).userId, amount: kept, commission: money(Number(order.commission), order.currency) });
     await tx('orders').where({ id: order.id }).update({ core_refunded: cores });
-    return transaction.id;
+    return citation(transaction);
   }
 
   /**
    * The order's hold settled, `refunded` of its total back to the buyer and the rest paid to the
    * seller less the frozen commission in proportion to what the seller keeps (all of it when
-   * nothing is refunded; none when everything is), in one ledger transaction; returns its id.
+   * nothing is refunded; none when everything is), in one ledger transaction.
    */
-  async function settleEscrow(tx: Tx, order: OrderRow, refunded: Money): Promise<string> {
+  async function settleEscrow(tx: Tx, order: OrderRow, refunded: Money): Promise<LedgerCitation> {
     const total = money(Number(order.total), order.currency);
-    if (refunded.amount === total.amount) return (await wallet.void(tx, order.hold_id)).transaction.id;
+    if (refunded.amount === total.amount) return citation((await wallet.void(tx, order.hold_id)).transaction);
     const kept = subtract(total, refunded);
     const commission = splitByRate(money(Number(order.commission), order.currency), { numerator: BigInt(kept.amount), denominator: BigInt(total.amount) }).part;
     const seller = await sellers.findProfile(tx, order.seller_id);
     if (!seller) throw new Error(`order ${order.id}: its seller ${order.seller_id} has no profile`);
-    return (await wallet.capture(tx, order.hold_id, { payeeId: seller.userId, amount: kept, commission })).transaction.id;
+    return citation((await wallet.capture(tx, order.hold_id, { payeeId: seller.userId, amount: kept, commission })).transaction);
   }
 
   /** `refunded` of the order back to its buyer: the order refunded, its listings told. */
@@ -138,8 +151,7 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
       throw validationProblem('/body/amount', `must be at most the order's total, ${order.total} minor units of ${order.currency}`);
     }
     await move(tx, acting, order, from, 'refunded', { refunded: refunded.amount }, reason);
-    const ledgerTransactionId = await settleEscrow(tx, order, refunded);
-    await tellParts(tx, acting, order, 'part.refunded', { amount: refunded, ledgerTransactionId });
+    await tellParts(tx, acting, order, 'part.refunded', { amount: refunded, ledger: await settleEscrow(tx, order, refunded) });
   }
 
   async function view(q: Queryable, orderId: string): Promise<SellerOrderView> {
@@ -286,7 +298,7 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
         await refundOrder(tx, acting, order, ['disputed'], resolution.amount ?? money(Number(order.total), order.currency), resolution.reason);
       } else {
         await move(tx, acting, order, ['disputed'], 'completed', {}, resolution.reason);
-        await tellParts(tx, acting, order, 'part.sold', { ledgerTransactionId: await release(tx, order) });
+        await tellParts(tx, acting, order, 'part.sold', { ledger: await release(tx, order) });
       }
       return view(tx, orderId);
     },

@@ -40,10 +40,15 @@ export interface PostedTransaction {
   postings: readonly PostingInput[];
   /** Every touched account after the movement. */
   accounts: Map<string, Account>;
+  /**
+   * The movement's events in the trace log, one per touched account, by hash: what another
+   * history (a listing's `part.sold`) cites to commit to this movement.
+   */
+  events: { ledgerAccountId: string; hash: string }[];
 }
 
 /** Appends events to the traceability log in the caller's transaction (the trace service's `appendMany`). */
-export type Recorder = (tx: Tx, events: readonly NewEvent[]) => Promise<unknown>;
+export type Recorder = (tx: Tx, events: readonly NewEvent[]) => Promise<readonly { subject: { id: string }; hash: string }[]>;
 
 /** What every movement is posted with: its time, and where its events go. */
 export interface LedgerContext {
@@ -161,6 +166,6 @@ export async function postMovement(tx: Tx, movement: MovementInput, { now, recor
     account.version += 1;
     await tx('ledger_accounts').where({ id: account.id }).update({ available: account.available, held: account.held, version: account.version });
   }
-  await record(tx, movementEvents(id, input, accounts));
-  return { id, kind: input.kind, amount: input.amount, createdAt: now, memo: input.memo ?? null, postings: input.postings, accounts };
+  const events = (await record(tx, movementEvents(id, input, accounts))).map((e) => ({ ledgerAccountId: e.subject.id, hash: e.hash }));
+  return { id, kind: input.kind, amount: input.amount, createdAt: now, memo: input.memo ?? null, postings: input.postings, accounts, events };
 }
