@@ -258,6 +258,8 @@ export function createOrderService(db: Db, config: Config, clock: Clock, parts: 
     async receiveCores(tx: Tx, auth: AuthContext, orderId: string): Promise<SellerOrderView> {
       const { order } = await orderFor(tx, auth, orderId, ['seller']);
       if (order.core_return !== 'sent') throw new Problem('invalid-state-transition', order.core_return === 'received' ? 'The old parts were already received.' : 'The buyer has not sent the old parts back.');
+      // A refunded order's escrow went back as the refund decided: there is no core charge left to return.
+      if (order.status === 'refunded') throw new Problem('invalid-state-transition', 'The order is refunded; its escrow, core charges included, went back as the refund decided.');
       const changes: Partial<OrderRow> = { core_return: 'received' };
       if (order.status === 'completed') {
         const cores = money(Number(order.core_charges), order.currency);
