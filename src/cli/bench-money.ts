@@ -11,18 +11,19 @@ import path from 'node:path';
 import { systemClock } from '../clock';
 import { loadConfig, type Config } from '../config';
 import { createDb, type Db } from '../db/knex';
+import { migrateLatest } from '../db/migrations';
 import { withTx } from '../db/tx';
 import { createServices } from '../modules';
 import { money } from '../money';
 import { generateSignerKey } from '../modules/trace/signed-note';
 import { fromRoot, PROJECT_ROOT } from '../paths';
-import { freePort } from './bench-tools';
+import { freePort, wrk, type Load } from './bench-tools';
 
 const JWT_SECRET = randomBytes(32).toString('hex');
 const TRACE_KEY = generateSignerKey('bench.otomoto.local/trace');
 
 /** A database of its own: a file under data/bench, or a database next to BENCH_DATABASE_URL's. */
-export async function freshBenchDatabase(label: string, pgUrl: string | undefined): Promise<Config['database']> {
+async function freshBenchDatabase(label: string, pgUrl: string | undefined): Promise<Config['database']> {
   if (!pgUrl) {
     const file = fromRoot('data', 'bench', `${label}.sqlite`);
     mkdirSync(path.dirname(file), { recursive: true });
@@ -39,8 +40,33 @@ export async function freshBenchDatabase(label: string, pgUrl: string | undefine
   return { client: 'postgresql', url: url.toString() };
 }
 
+/** `work` on a fresh, migrated database of its own (see freshBenchDatabase), its connection closed afterwards. */
+export async function onFreshDatabase<T>(label: string, pgUrl: string | undefined, work: (db: Db, config: Config, database: Config['database']) => Promise<T>): Promise<T> {
+  const database = await freshBenchDatabase(label, pgUrl);
+  const config = benchConfig(database);
+  const db = createDb(database);
+  try {
+    await migrateLatest(db);
+    return await work(db, config, database);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/**
+ * The same requests against the API and the bare handler (`route` on each), each after a 2 s
+ * warm-up with keys of its own. Refusals by the API under load are a finding, not a broken run:
+ * they are counted and reported; the bare handler must answer every one.
+ */
+export function loadBoth(servers: { api: string; bare: string }, route: string, seconds: number, connections: number, script: (label: string) => string): { api: Load; bare: Load } {
+  wrk(`${servers.api}${route}`, 2, connections, script('warm'), true);
+  const api = wrk(`${servers.api}${route}`, seconds, connections, script('api'), true);
+  wrk(`${servers.bare}${route}`, 2, connections, script('bare-warm'));
+  return { api, bare: wrk(`${servers.bare}${route}`, seconds, connections, script('bare')) };
+}
+
 /** The configuration the benchmark's own setup code runs with (the server reads the same secrets from its environment). */
-export const benchConfig = (database: Config['database']): Config => ({
+const benchConfig = (database: Config['database']): Config => ({
   ...loadConfig({ NODE_ENV: 'test', JWT_SECRET, TRACE_SIGNING_KEY: TRACE_KEY, PASSWORD_SCRYPT_LOG_N: '10', SEED_DEMO: 'false', RATE_LIMIT_REGISTER_PER_ADDRESS: '1000000', RATE_LIMIT_LOGIN_PER_ADDRESS: '1000000' }),
   database,
 });

@@ -11,14 +11,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { systemClock } from '../clock';
 import type { Config } from '../config';
-import { createDb, type Db } from '../db/knex';
-import { migrateLatest } from '../db/migrations';
+import type { Db } from '../db/knex';
 import { withTx } from '../db/tx';
 import { ensureAdmin } from '../modules/auth/admin-bootstrap';
 import { createServices } from '../modules';
-import { benchConfig, freshBenchDatabase, fundedBuyers, postScript, startServers } from './bench-money';
+import { fundedBuyers, loadBoth, onFreshDatabase, postScript, startServers } from './bench-money';
 import { writeBenchmarkSection } from './bench-report';
-import { benchDatabases, fmt, mark, requireWrk, wrk, type Load } from './bench-tools';
+import { benchDatabases, fmt, mark, requireWrk, type Load } from './bench-tools';
 import { flag } from './context';
 
 const SECONDS = Number(flag('seconds') ?? 8);
@@ -80,31 +79,23 @@ interface OrderFigures {
   stockRight: boolean;
 }
 
-async function measureOrders(pgUrl: string | undefined, workers: number): Promise<OrderFigures> {
-  const database = await freshBenchDatabase('orders', pgUrl);
-  const config = benchConfig(database);
-  const db = createDb(database);
-  let servers: Awaited<ReturnType<typeof startServers>> | undefined;
-  try {
-    await migrateLatest(db);
+function measureOrders(pgUrl: string | undefined, workers: number): Promise<OrderFigures> {
+  return onFreshDatabase('orders', pgUrl, async (db, config, database) => {
     const parts = await listings(db, config);
     const buyers = await fundedBuyers(db, config, BUYERS, 100_000_000, 'orders');
-    servers = await startServers(database, workers, { id: randomUUID(), buyerId: randomUUID(), orders: [], total: { amount: 11_900, currency: 'MAD' }, createdAt: new Date().toISOString() });
-    const run = randomBytes(4).toString('hex');
-    const script = (label: string) => postScript('/api/v1/orders', buyers.map((b) => b.token), `${run}-${label}`, { parts }, ORDER_BODY);
-    wrk(`${servers.api}/api/v1/orders`, 2, CONNECTIONS, script('warm'), true);
-    const api = wrk(`${servers.api}/api/v1/orders`, SECONDS, CONNECTIONS, script('api'), true);
-    wrk(`${servers.bare}/api/v1/orders`, 2, CONNECTIONS, script('bare-warm'));
-    const bare = wrk(`${servers.bare}/api/v1/orders`, SECONDS, CONNECTIONS, script('bare'));
-    const orders = Number(((await db('orders').count({ n: '*' })) as { n: number | string }[])[0]?.n);
-    const sold = Number(((await db('order_lines').sum({ n: 'quantity' })) as { n: number | string | null }[])[0]?.n ?? 0);
-    const left = Number(((await db('parts').sum({ n: 'quantity' })) as { n: number | string | null }[])[0]?.n ?? 0);
-    const report = await createServices(db, config, systemClock).wallet.reconcile();
-    return { api, bare, orders, clean: report.clean, stockRight: sold + left === parts.length * STOCK };
-  } finally {
-    await servers?.stop();
-    await db.destroy();
-  }
+    const servers = await startServers(database, workers, { id: randomUUID(), buyerId: randomUUID(), orders: [], total: { amount: 11_900, currency: 'MAD' }, createdAt: new Date().toISOString() });
+    try {
+      const run = randomBytes(4).toString('hex');
+      const { api, bare } = loadBoth(servers, '/api/v1/orders', SECONDS, CONNECTIONS, (label) => postScript('/api/v1/orders', buyers.map((b) => b.token), `${run}-${label}`, { parts }, ORDER_BODY));
+      const orders = Number(((await db('orders').count({ n: '*' })) as { n: number | string }[])[0]?.n);
+      const sold = Number(((await db('order_lines').sum({ n: 'quantity' })) as { n: number | string | null }[])[0]?.n ?? 0);
+      const left = Number(((await db('parts').sum({ n: 'quantity' })) as { n: number | string | null }[])[0]?.n ?? 0);
+      const report = await createServices(db, config, systemClock).wallet.reconcile();
+      return { api, bare, orders, clean: report.clean, stockRight: sold + left === parts.length * STOCK };
+    } finally {
+      await servers.stop();
+    }
+  });
 }
 
 async function main(): Promise<void> {

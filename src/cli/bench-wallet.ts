@@ -14,13 +14,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { v7 as uuidv7 } from 'uuid';
 import { systemClock } from '../clock';
-import { createDb } from '../db/knex';
-import { migrateLatest } from '../db/migrations';
 import { withTx } from '../db/tx';
 import { createServices } from '../modules';
-import { benchConfig, freshBenchDatabase, fundedBuyers, postScript, startServers } from './bench-money';
+import { fundedBuyers, loadBoth, onFreshDatabase, postScript, startServers } from './bench-money';
 import { writeBenchmarkSection } from './bench-report';
-import { benchDatabases, fmt, mark, requireWrk, wrk, type Load } from './bench-tools';
+import { benchDatabases, fmt, mark, requireWrk, type Load } from './bench-tools';
 import { flag } from './context';
 
 const SECONDS = Number(flag('seconds') ?? 8);
@@ -38,43 +36,31 @@ interface TransferFigures {
   clean: boolean;
 }
 
-async function measureTransfers(pgUrl: string | undefined, workers: number): Promise<TransferFigures> {
-  const database = await freshBenchDatabase('wallet', pgUrl);
-  const config = benchConfig(database);
-  const db = createDb(database);
-  let servers: Awaited<ReturnType<typeof startServers>> | undefined;
-  try {
-    await migrateLatest(db);
+function measureTransfers(pgUrl: string | undefined, workers: number): Promise<TransferFigures> {
+  return onFreshDatabase('wallet', pgUrl, async (db, config, database) => {
     const users = await fundedBuyers(db, config, USERS, 100_000_000, 'wallet');
-    servers = await startServers(database, workers, { id: randomUUID(), kind: 'transfer', amount: { amount: 100, currency: 'MAD' }, change: { available: { amount: -100, currency: 'MAD' }, held: { amount: 0, currency: 'MAD' } }, memo: null, createdAt: new Date().toISOString() });
-    const before = Number(((await db('ledger_transactions').where({ kind: 'transfer' }).count({ n: '*' })) as { n: number | string }[])[0]?.n);
-    const run = randomBytes(4).toString('hex');
-    // A transfer to another of the users at random: never to the sender.
-    const script = (label: string) => postScript('/api/v1/wallet/transfers', users.map((u) => u.token), `${run}-${label}`, { ids: users.map((u) => u.id) }, TRANSFER_BODY);
-    // Refusals under load are a finding here, not a broken run: they are counted and reported.
-    wrk(`${servers.api}/api/v1/wallet/transfers`, 2, CONNECTIONS, script('warm'), true);
-    const api = wrk(`${servers.api}/api/v1/wallet/transfers`, SECONDS, CONNECTIONS, script('api'), true);
-    wrk(`${servers.bare}/api/v1/wallet/transfers`, 2, CONNECTIONS, script('bare-warm'));
-    const bareLoad = wrk(`${servers.bare}/api/v1/wallet/transfers`, SECONDS, CONNECTIONS, script('bare'));
-    const transfers = Number(((await db('ledger_transactions').where({ kind: 'transfer' }).count({ n: '*' })) as { n: number | string }[])[0]?.n) - before;
-    const report = await createServices(db, config, systemClock).wallet.reconcile();
-    return { workers, api, bare: bareLoad, transfers, clean: report.clean };
-  } finally {
-    await servers?.stop();
-    await db.destroy();
-  }
+    const servers = await startServers(database, workers, { id: randomUUID(), kind: 'transfer', amount: { amount: 100, currency: 'MAD' }, change: { available: { amount: -100, currency: 'MAD' }, held: { amount: 0, currency: 'MAD' } }, memo: null, createdAt: new Date().toISOString() });
+    try {
+      const run = randomBytes(4).toString('hex');
+      // A transfer to another of the users at random: never to the sender.
+      const { api, bare } = loadBoth(servers, '/api/v1/wallet/transfers', SECONDS, CONNECTIONS, (label) =>
+        postScript('/api/v1/wallet/transfers', users.map((u) => u.token), `${run}-${label}`, { ids: users.map((u) => u.id) }, TRANSFER_BODY),
+      );
+      const transfers = Number(((await db('ledger_transactions').where({ kind: 'transfer' }).count({ n: '*' })) as { n: number | string }[])[0]?.n);
+      const report = await createServices(db, config, systemClock).wallet.reconcile();
+      return { workers, api, bare, transfers, clean: report.clean };
+    } finally {
+      await servers.stop();
+    }
+  });
 }
 
 /**
  * A ledger of about `POSTINGS` postings written straight into the tables (transfers of 1.00
  * between 1,000 wallets, each balance the sum of its postings), then reconciled: seconds.
  */
-async function measureReconcile(pgUrl: string | undefined): Promise<{ postings: number; seconds: number; clean: boolean }> {
-  const database = await freshBenchDatabase('ledger_1m', pgUrl);
-  const config = benchConfig(database);
-  const db = createDb(database);
-  try {
-    await migrateLatest(db);
+function measureReconcile(pgUrl: string | undefined): Promise<{ postings: number; seconds: number; clean: boolean }> {
+  return onFreshDatabase('ledger_1m', pgUrl, async (db, config, database) => {
     const now = new Date().toISOString();
     const userIds: string[] = [];
     for (let start = 0; start < 1000; start += 250) {
@@ -135,9 +121,7 @@ async function measureReconcile(pgUrl: string | undefined): Promise<{ postings: 
     const report = await services.wallet.reconcile();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return { postings: report.checked.postings, seconds, clean: report.clean };
-  } finally {
-    await db.destroy();
-  }
+  });
 }
 
 

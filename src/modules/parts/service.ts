@@ -45,6 +45,13 @@ export interface ReservedPart extends ReservationLine {
   coreCharge: number;
 }
 
+/** An order's lines as quantities by listing: a listing named twice counts once, its quantities added. */
+function quantitiesByPart(lines: readonly ReservationLine[]): Map<string, number> {
+  const wanted = new Map<string, number>();
+  for (const line of lines) wanted.set(line.partId, (wanted.get(line.partId) ?? 0) + line.quantity);
+  return wanted;
+}
+
 const notOrderable = (partId: string, why: string): Problem => new Problem('part-not-orderable', `Part ${partId} ${why}.`);
 type AttestationInput = components['schemas']['AttestationInput'];
 type PartEvent = components['schemas']['PartEvent'];
@@ -234,8 +241,7 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
      * Returns the listings as they were sold: their price and core charge are the order's.
      */
     async reserve(tx: Tx, auth: AuthContext, lines: readonly ReservationLine[], orderId: (sellerId: string) => string): Promise<ReservedPart[]> {
-      const wanted = new Map<string, number>();
-      for (const line of lines) wanted.set(line.partId, (wanted.get(line.partId) ?? 0) + line.quantity);
+      const wanted = quantitiesByPart(lines);
       const ids = await lockRows(tx, 'parts', [...wanted.keys()]);
       const parts = new Map(((await Part.read(tx).whereIn('id', ids)) as Part[]).map((p) => [p.id, p]));
       const buyerProfile = await sellers.findProfileByUser(tx, auth.userId);
@@ -264,8 +270,7 @@ export function createPartService(db: Db, config: Config, clock: Clock, sellers:
 
     /** Stock an order had taken, given back (a cancellation): a stock movement and a `part.released` event each. */
     async release(tx: Tx, auth: AuthContext, lines: readonly ReservationLine[], orderId: string, reason: string): Promise<void> {
-      const wanted = new Map<string, number>();
-      for (const line of lines) wanted.set(line.partId, (wanted.get(line.partId) ?? 0) + line.quantity);
+      const wanted = quantitiesByPart(lines);
       const ids = await lockRows(tx, 'parts', [...wanted.keys()]);
       for (const part of (await Part.read(tx).whereIn('id', ids).orderBy('id')) as Part[]) {
         const quantity = wanted.get(part.id) as number;

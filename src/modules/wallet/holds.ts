@@ -3,7 +3,7 @@ import type { Queryable, Tx } from '../../db/tx';
 import { Problem } from '../../http/problems';
 import { compare, money, splitByRate, subtract, type Money, type Rate } from '../../money';
 import { openAccount, underLock } from './accounts';
-import { postMovement, type LedgerContext, type PostedTransaction, type PostingInput } from './ledger';
+import { moveBetween, postMovement, type LedgerContext, type PostedTransaction, type PostingInput } from './ledger';
 
 /**
  * Escrow for the order flow: funds taken from a buyer's wallet into the platform's escrow account
@@ -47,20 +47,7 @@ const holdOf = (row: HoldRow): Hold => ({
 export async function placeHold(tx: Tx, userId: string, amount: Money, reference: string, ctx: LedgerContext): Promise<{ hold: Hold; transaction: PostedTransaction }> {
   const wallet = await openAccount(tx, 'wallet', amount.currency, ctx.now, userId);
   const escrow = await openAccount(tx, 'escrow', amount.currency, ctx.now);
-  const transaction = await postMovement(
-    tx,
-    {
-      kind: 'hold',
-      amount,
-      reference,
-      initiatorId: userId,
-      postings: [
-        { accountId: wallet.id, bucket: 'available', amount: -amount.amount },
-        { accountId: escrow.id, bucket: 'held', amount: amount.amount },
-      ],
-    },
-    ctx,
-  );
+  const transaction = await moveBetween(tx, { kind: 'hold', amount, reference, initiatorId: userId }, { accountId: wallet.id, bucket: 'available' }, { accountId: escrow.id, bucket: 'held' }, ctx);
   const row: HoldRow = { id: uuidv7(), account_id: wallet.id, reference, amount: amount.amount, currency: amount.currency, status: 'open', transaction_id: transaction.id, resolved_by: null };
   await tx('ledger_holds').insert({ ...row, created_at: ctx.now });
   return { hold: holdOf(row), transaction };
@@ -125,19 +112,7 @@ export async function captureHold(tx: Tx, holdId: string, capture: Capture, ctx:
 export async function voidHold(tx: Tx, holdId: string, ctx: LedgerContext): Promise<{ hold: Hold; transaction: PostedTransaction }> {
   const hold = await openHold(tx, holdId);
   const escrow = await openAccount(tx, 'escrow', hold.amount.currency, ctx.now);
-  const transaction = await postMovement(
-    tx,
-    {
-      kind: 'void',
-      amount: hold.amount,
-      reference: hold.reference,
-      postings: [
-        { accountId: escrow.id, bucket: 'held', amount: -hold.amount.amount },
-        { accountId: hold.accountId, bucket: 'available', amount: hold.amount.amount },
-      ],
-    },
-    ctx,
-  );
+  const transaction = await moveBetween(tx, { kind: 'void', amount: hold.amount, reference: hold.reference }, { accountId: escrow.id, bucket: 'held' }, { accountId: hold.accountId, bucket: 'available' }, ctx);
   return { hold: await resolve(tx, hold, 'voided', transaction, ctx.now), transaction };
 }
 

@@ -169,3 +169,23 @@ export async function postMovement(tx: Tx, movement: MovementInput, { now, recor
   const events = (await record(tx, movementEvents(id, input, accounts))).map((e) => ({ ledgerAccountId: e.subject.id, hash: e.hash }));
   return { id, kind: input.kind, amount: input.amount, createdAt: now, memo: input.memo ?? null, postings: input.postings, accounts, events };
 }
+
+/** Where one side of a two-posting movement is: an account and its balance. */
+export interface Side {
+  accountId: string;
+  bucket: Bucket;
+}
+
+/** The commonest movement: its whole amount from one account's balance to another's (or to another balance of the same account). */
+export const moveBetween = (tx: Tx, movement: Omit<MovementInput, 'postings'>, from: Side, to: Side, context: LedgerContext): Promise<PostedTransaction> =>
+  postMovement(
+    tx,
+    {
+      ...movement,
+      postings: [
+        { ...from, amount: -movement.amount.amount },
+        { ...to, amount: movement.amount.amount },
+      ],
+    },
+    context,
+  );

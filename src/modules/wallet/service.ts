@@ -9,7 +9,7 @@ import type { ChainVerdict, Subject, TraceService } from '../trace/service';
 import type { UserService } from '../users/service';
 import { findWallet, lockAccounts, openAccount } from './accounts';
 import { captureHold, heldInEscrow, placeHold, voidHold, type Capture } from './holds';
-import { accountSnapshot, postMovement, type LedgerContext, type MovementInput, type PostedTransaction } from './ledger';
+import { accountSnapshot, moveBetween, type LedgerContext, type MovementInput, type PostedTransaction } from './ledger';
 import { reconcileWithLog, type Reconciliation } from './reconcile';
 import { decideRequest, findRequest, requestRefund, requestsOf, type RefundRequestView } from './refund-requests';
 import { refundMovement } from './refunds';
@@ -45,17 +45,7 @@ const accountSubject = (id: string): Subject => ({ type: 'account', id });
 
 /** A movement of `amount` from one account's available balance to another's. */
 const moveAvailable = (tx: Tx, movement: Omit<MovementInput, 'postings'>, fromId: string, toId: string, context: LedgerContext): Promise<PostedTransaction> =>
-  postMovement(
-    tx,
-    {
-      ...movement,
-      postings: [
-        { accountId: fromId, bucket: 'available', amount: -movement.amount.amount },
-        { accountId: toId, bucket: 'available', amount: movement.amount.amount },
-      ],
-    },
-    context,
-  );
+  moveBetween(tx, movement, { accountId: fromId, bucket: 'available' }, { accountId: toId, bucket: 'available' }, context);
 
 /** The trace service's parts the wallet uses: its movements are events of the same log as the listings'. */
 export type WalletTrace = Pick<TraceService, 'appendMany' | 'verify' | 'chain' | 'proofOfLeaf' | 'loggedWithinSeconds' | 'statesNotRecorded' | 'auditLog'>;

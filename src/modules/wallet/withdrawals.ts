@@ -3,7 +3,7 @@ import type { Queryable, Tx } from '../../db/tx';
 import { Problem } from '../../http/problems';
 import { money, type Money } from '../../money';
 import { openAccount, underLock } from './accounts';
-import { postMovement, type LedgerContext } from './ledger';
+import { moveBetween, type LedgerContext } from './ledger';
 import type { Destination, PayoutResult } from './payment-provider';
 
 /**
@@ -77,19 +77,7 @@ export function checkDestination(destination: Destination): { type: 'rib' | 'iba
 
 export async function requestWithdrawal(tx: Tx, userId: string, amount: Money, destination: ReturnType<typeof checkDestination>, ctx: LedgerContext): Promise<WithdrawalView> {
   const wallet = await openAccount(tx, 'wallet', amount.currency, ctx.now, userId);
-  const movement = await postMovement(
-    tx,
-    {
-      kind: 'withdrawal',
-      amount,
-      initiatorId: userId,
-      postings: [
-        { accountId: wallet.id, bucket: 'available', amount: -amount.amount },
-        { accountId: wallet.id, bucket: 'held', amount: amount.amount },
-      ],
-    },
-    ctx,
-  );
+  const movement = await moveBetween(tx, { kind: 'withdrawal', amount, initiatorId: userId }, { accountId: wallet.id, bucket: 'available' }, { accountId: wallet.id, bucket: 'held' }, ctx);
   const row: WithdrawalRow = {
     id: uuidv7(),
     account_id: wallet.id,
@@ -120,18 +108,12 @@ export async function settleWithdrawal(tx: Tx, id: string, result: PayoutResult,
   const amount = Number(row.amount);
   const payouts = await openAccount(tx, 'payouts', row.currency, ctx.now);
   const paid = result.status === 'paid';
-  const movement = await postMovement(
+  const movement = await moveBetween(
     tx,
-    {
-      kind: paid ? 'payout' : 'payout_failed',
-      amount: money(amount, row.currency),
-      reference: paid ? result.providerReference : null,
-      memo: paid ? null : result.reason,
-      postings: [
-        { accountId: row.account_id, bucket: 'held', amount: -amount },
-        paid ? { accountId: payouts.id, bucket: 'available', amount } : { accountId: row.account_id, bucket: 'available', amount },
-      ],
-    },
+    { kind: paid ? 'payout' : 'payout_failed', amount: money(amount, row.currency), reference: paid ? result.providerReference : null, memo: paid ? null : result.reason },
+    { accountId: row.account_id, bucket: 'held' },
+    // Paid: to the platform's payouts account; failed: back to the wallet's available balance.
+    { accountId: paid ? payouts.id : row.account_id, bucket: 'available' },
     ctx,
   );
   const settled: WithdrawalRow = { ...row, status: paid ? 'paid' : 'failed', payout_account: null, settled_by: movement.id, failure_reason: paid ? null : result.reason, settled_at: ctx.now };
