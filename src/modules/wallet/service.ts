@@ -14,7 +14,7 @@ import { reconcileWithLog, type Reconciliation } from './reconcile';
 import { decideRequest, findRequest, requestRefund, requestsOf, type RefundRequestView } from './refund-requests';
 import { refundMovement } from './refunds';
 import { noProvider, ProviderUnavailable, sandboxProvider, type Destination, type PaymentProvider, type PayoutResult } from './payment-provider';
-import { checkDestination, findWithdrawal, pendingPayouts, requestWithdrawal, settleWithdrawal, type PayoutRequest, type WithdrawalView } from './withdrawals';
+import { checkDestination, findWithdrawal, payoutDestination, pendingPayouts, requestWithdrawal, settleWithdrawal, type PayoutRequest, type WithdrawalView } from './withdrawals';
 import { entryOf, ledgerTransaction, statementEntries, statementIds, type StatementEntry, type StatementFilter } from './statement';
 
 export type { Capture, Hold } from './holds';
@@ -201,7 +201,7 @@ export function createWalletService(db: Db, config: Config, clock: Clock, users:
       const account = checkDestination(destination);
       const view = await requestWithdrawal(tx, userId, value, account, ledger());
       afterCommit(tx, async () => {
-        await askForPayout({ reference: view.id, amount: value, destination: account.type === 'rib' ? { rib: account.value } : { iban: account.value } });
+        await askForPayout({ reference: view.id, amount: value, destination: payoutDestination(account.type, account.value) });
       });
       return view;
     },

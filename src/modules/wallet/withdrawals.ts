@@ -141,11 +141,11 @@ export async function pendingPayouts(db: Queryable, before: string, limit: numbe
     .whereNotNull('payout_account')
     .orderBy('id')
     .limit(limit)) as WithdrawalRow[];
-  return rows.map((row) => ({ reference: row.id, amount: money(Number(row.amount), row.currency), destination: destinationOf(row) }));
+  return rows.map((row) => ({ reference: row.id, amount: money(Number(row.amount), row.currency), destination: payoutDestination(row.destination_type, row.payout_account as string) }));
 }
 
-const destinationOf = (row: WithdrawalRow): Destination =>
-  row.destination_type === 'rib' ? { rib: row.payout_account as string } : { iban: row.payout_account as string };
+/** A checked account as the payout provider takes it. */
+export const payoutDestination = (type: 'rib' | 'iban', account: string): Destination => (type === 'rib' ? { rib: account } : { iban: account });
 
 /** One of the user's withdrawals; anyone else's is not found. */
 export async function findWithdrawal(db: Queryable, userId: string, id: string): Promise<WithdrawalView> {
